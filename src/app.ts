@@ -1,0 +1,61 @@
+// Builds the HTTP application from its dependencies. Listening, config and shutdown live in main.ts.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import { sql } from 'kysely';
+import type { Config } from './config.js';
+import type { Database } from './db/connect.js';
+import type { Clock } from './clock.js';
+import { installErrorHandler } from './http/errors.js';
+import { registerMemberRoutes } from './members/routes.js';
+import { registerVonageInbound } from './webhooks/vonage-inbound.js';
+import { registerVonageStatus } from './webhooks/vonage-status.js';
+import { registerDiscourseWebhook } from './webhooks/discourse.js';
+import { registerAlertRoutes } from './alerts/routes.js';
+import { registerDashboard } from './web/dashboard.js';
+import { registerSimulator } from './web/simulator.js';
+import { registerMetrics } from './metrics/routes.js';
+import type { PhoneSimulator } from './channels/sms/simulator.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  /** Accepted admin bearer tokens: current first, then the previous one during a rotation. */
+  adminTokens: string[];
+  /** Present when texts go to the built-in phone simulator instead of Vonage. */
+  simulator?: PhoneSimulator | undefined;
+}
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    // Vonage sends a repeated key only if something is wrong; keep arrays visible so the edge can refuse them.
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  installErrorHandler(app);
+  await app.register(formbody);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await sql`SELECT 1`.execute(deps.db);
+      return { status: 'ready' };
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', message: 'database unreachable' });
+    }
+  });
+
+  await app.register(async (s) => registerMemberRoutes(s, deps));
+  await app.register(async (s) => registerVonageInbound(s, deps));
+  await app.register(async (s) => registerVonageStatus(s, deps));
+  await app.register(async (s) => registerDiscourseWebhook(s, deps));
+  await app.register(async (s) => registerAlertRoutes(s, deps));
+  await app.register(async (s) => registerDashboard(s, deps));
+  await app.register(async (s) => registerSimulator(s, deps));
+  await app.register(async (s) => registerMetrics(s, deps));
+  return app;
+}

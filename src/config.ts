@@ -1,0 +1,220 @@
+// The only module that reads the environment. Everything else receives a Config.
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
+
+export type SignatureMethod = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
+const SIGNATURE_METHODS: readonly SignatureMethod[] = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
+
+export interface VonageConfig {
+  apiKey: string;
+  apiSecret: string;
+  restHost: string | undefined;
+}
+
+export interface DiscourseConfig {
+  url: string;
+  apiKey: string;
+  apiUsername: string;
+  categoryId: number;
+}
+
+export interface SmtpConfig {
+  url: string;
+  from: string;
+}
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  logLevel: string;
+  batsignalNumber: string; // digits only, as Vonage writes numbers (no '+')
+  defaultCountry: CountryCode;
+  vonage: VonageConfig | undefined;
+  /** Secrets accepted on inbound webhooks: current first, then the previous one during a rotation. */
+  signatureSecrets: string[];
+  signatureMethod: SignatureMethod;
+  allowUnsigned: boolean;
+  smsRatePerSecond: number; // 0 = no limit (benchmarks only)
+  adminToken: string | undefined; // undefined: generate one under dataDir (embedded only)
+  adminTokenPrevious: string | undefined;
+  metricsToken: string | undefined;
+  discourse: DiscourseConfig | undefined;
+  discourseWebhookSecret: string | undefined;
+  smtp: SmtpConfig | undefined;
+  thresholdQuestion: string;
+  raiseExpiryMinutes: number;
+  reminderMinutes: number;
+  maxRaisesPerHour: number;
+  concatTimeoutSeconds: number;
+  /** Offer demo members on a fresh database (embedded default only). */
+  demo: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_THRESHOLD_QUESTION =
+  'Have you detected an infected computer where the threat is likely to propagate to other NHS organisations? Reply YES or NO';
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (!/^\d+$/.test(v)) throw new ConfigError(name, `must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function num(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new ConfigError(name, `must be a number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (/^(true|1|yes)$/i.test(v)) return true;
+  if (/^(false|0|no)$/i.test(v)) return false;
+  throw new ConfigError(name, `must be true or false, got "${v}"`);
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(u.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((p) => p + '//').join(' or ')}`);
+  }
+  return v.replace(/\/+$/, '');
+}
+
+function secret(env: Env, name: string, minLength: number): string | undefined {
+  const v = str(env, name);
+  if (v !== undefined && v.length < minLength) {
+    throw new ConfigError(name, `must be at least ${minLength} characters`);
+  }
+  return v;
+}
+
+function requireTogether(env: Env, names: string[]): boolean {
+  const set = names.filter((n) => str(env, n) !== undefined);
+  if (set.length === 0) return false;
+  const missing = names.find((n) => str(env, n) === undefined);
+  if (missing) throw new ConfigError(missing, `is required when ${set[0]} is set`);
+  return true;
+}
+
+/** Parses and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): Config {
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+
+  const country = (str(env, 'DEFAULT_COUNTRY') ?? 'GB').toUpperCase();
+  if (!isSupportedCountry(country)) {
+    throw new ConfigError('DEFAULT_COUNTRY', `"${country}" is not a supported ISO 3166 country code`);
+  }
+
+  const rawNumber = str(env, 'BATSIGNAL_NUMBER');
+  const digits = rawNumber?.replace(/[\s()+-]/g, '');
+  if (digits !== undefined && !/^\d{6,15}$/.test(digits)) {
+    throw new ConfigError('BATSIGNAL_NUMBER', 'must be an international number such as 447700900000');
+  }
+
+  const hasVonage = requireTogether(env, ['VONAGE_API_KEY', 'VONAGE_API_SECRET']);
+  const restHost = url(env, 'VONAGE_REST_HOST', ['http:', 'https:']);
+  const vonage = hasVonage
+    ? { apiKey: str(env, 'VONAGE_API_KEY')!, apiSecret: str(env, 'VONAGE_API_SECRET')!, restHost }
+    : undefined;
+  if (vonage && digits === undefined) {
+    throw new ConfigError('BATSIGNAL_NUMBER', 'is required when VONAGE_API_KEY is set');
+  }
+
+  const method = (str(env, 'VONAGE_SIGNATURE_METHOD') ?? 'md5hash').toLowerCase();
+  if (!SIGNATURE_METHODS.includes(method as SignatureMethod)) {
+    throw new ConfigError('VONAGE_SIGNATURE_METHOD', `must be one of ${SIGNATURE_METHODS.join(', ')}, got "${method}"`);
+  }
+  const sigSecret = secret(env, 'VONAGE_SIGNATURE_SECRET', 8);
+  const sigPrevious = secret(env, 'VONAGE_SIGNATURE_SECRET_PREVIOUS', 8);
+  if (sigPrevious && !sigSecret) {
+    throw new ConfigError('VONAGE_SIGNATURE_SECRET', 'is required when VONAGE_SIGNATURE_SECRET_PREVIOUS is set');
+  }
+  const allowUnsigned = bool(env, 'VONAGE_ALLOW_UNSIGNED', false);
+  if (vonage && !sigSecret && !allowUnsigned) {
+    throw new ConfigError(
+      'VONAGE_SIGNATURE_SECRET',
+      'is required with real Vonage credentials (set VONAGE_ALLOW_UNSIGNED=true to accept unsigned webhooks)',
+    );
+  }
+
+  const adminToken = secret(env, 'ADMIN_TOKEN', 16);
+  if (!adminToken && databaseUrl) {
+    throw new ConfigError('ADMIN_TOKEN', 'is required when DATABASE_URL is set (at least 16 characters)');
+  }
+
+  const hasDiscourse = requireTogether(env, ['DISCOURSE_URL', 'DISCOURSE_API_KEY', 'DISCOURSE_API_USERNAME', 'DISCOURSE_CATEGORY_ID']);
+  const discourse = hasDiscourse
+    ? {
+        url: url(env, 'DISCOURSE_URL', ['http:', 'https:'])!,
+        apiKey: str(env, 'DISCOURSE_API_KEY')!,
+        apiUsername: str(env, 'DISCOURSE_API_USERNAME')!,
+        categoryId: int(env, 'DISCOURSE_CATEGORY_ID', 0, 1, 2 ** 31 - 1),
+      }
+    : undefined;
+
+  const hasSmtp = requireTogether(env, ['SMTP_URL', 'MAIL_FROM']);
+  const smtpUrl = url(env, 'SMTP_URL', ['smtp:', 'smtps:']);
+  const mailFrom = str(env, 'MAIL_FROM');
+  if (mailFrom && !/^[^@\s<>]+@[^@\s<>]+$|<[^@\s<>]+@[^@\s<>]+>$/.test(mailFrom)) {
+    throw new ConfigError('MAIL_FROM', 'must be an email address, optionally as "Name <address>"');
+  }
+  const smtp = hasSmtp ? { url: smtpUrl!, from: mailFrom! } : undefined;
+
+  return {
+    databaseUrl,
+    dataDir: str(env, 'DATA_DIR') ?? './data',
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host: str(env, 'HOST') ?? '127.0.0.1',
+    logLevel: str(env, 'LOG_LEVEL') ?? 'info',
+    batsignalNumber: digits ?? '447700900000',
+    defaultCountry: country,
+    vonage,
+    signatureSecrets: [sigSecret, sigPrevious].filter((s): s is string => s !== undefined),
+    signatureMethod: method as SignatureMethod,
+    allowUnsigned,
+    smsRatePerSecond: num(env, 'SMS_RATE_PER_SECOND', 30, 0, 10000),
+    adminToken,
+    adminTokenPrevious: secret(env, 'ADMIN_TOKEN_PREVIOUS', 16),
+    metricsToken: secret(env, 'METRICS_TOKEN', 16),
+    discourse,
+    discourseWebhookSecret: secret(env, 'DISCOURSE_WEBHOOK_SECRET', 8),
+    smtp,
+    thresholdQuestion: str(env, 'THRESHOLD_QUESTION') ?? DEFAULT_THRESHOLD_QUESTION,
+    raiseExpiryMinutes: int(env, 'RAISE_EXPIRY_MINUTES', 15, 1, 1440),
+    reminderMinutes: int(env, 'REMINDER_MINUTES', 10, 1, 1440),
+    maxRaisesPerHour: int(env, 'MAX_RAISES_PER_HOUR', 3, 1, 100),
+    concatTimeoutSeconds: int(env, 'CONCAT_TIMEOUT_SECONDS', 30, 1, 3600),
+    demo: databaseUrl === undefined && bool(env, 'DEMO_MEMBERS', true),
+  };
+}

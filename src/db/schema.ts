@@ -1,0 +1,131 @@
+// Table types for Kysely, mirroring migrations/. The one source of row shapes in src/.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T> = ColumnType<T, string | T, string | T>;
+
+export type Role = 'member' | 'admin';
+
+export interface MembersTable {
+  id: Generated<number>;
+  name: string;
+  phone: string;
+  email: string | null;
+  organisation: Generated<string>;
+  role: Generated<Role>;
+  forum_username: string | null;
+  opted_out: Generated<boolean>;
+  opted_out_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ConversationsTable {
+  member_id: number;
+  state: Json<unknown>;
+  updated_at: Generated<Date>;
+}
+
+export type InboundOutcome = 'processed' | 'part' | 'assembled' | 'stranger' | 'ignored';
+
+export interface InboundMessagesTable {
+  message_id: string;
+  msisdn: string;
+  text: string;
+  type: string;
+  concat_ref: string | null;
+  concat_part: number | null;
+  concat_total: number | null;
+  outcome: InboundOutcome;
+  received_at: Generated<Date>;
+}
+
+export interface StrangerRepliesTable {
+  phone: string;
+  last_reply_at: Timestamp;
+}
+
+export type AlertSource = 'sms' | 'forum' | 'admin';
+
+export interface AlertsTable {
+  number: number;
+  raised_by: number | null;
+  raiser_name: string;
+  raiser_org: string;
+  summary: string;
+  exercise: Generated<boolean>;
+  source: AlertSource;
+  status: Generated<'open' | 'closed'>;
+  recipient_count: Generated<number>;
+  forum_topic_id: number | null;
+  forum_topic_url: string | null;
+  created_at: Generated<Date>;
+  closed_at: NullableTimestamp;
+}
+
+export type Channel = 'sms' | 'email' | 'forum';
+export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'held';
+/** reply: conversation replies; alert/reminder/update/allclear: alert traffic. */
+export type OutboxKind = 'reply' | 'alert' | 'reminder' | 'update' | 'allclear';
+
+export interface OutboxTable {
+  id: Generated<string>; // bigint comes back from pg as a string
+  channel: Channel;
+  kind: OutboxKind;
+  priority: Generated<number>;
+  alert_number: number | null;
+  member_id: number | null;
+  recipient: string;
+  body: string;
+  payload: Json<unknown> | null;
+  state: Generated<OutboxState>;
+  attempts: Generated<number>;
+  next_attempt_at: Generated<Date>;
+  lease_until: NullableTimestamp;
+  last_error: string | null;
+  provider_id: string | null;
+  receipt_status: string | null;
+  receipt_error: string | null;
+  receipt_at: NullableTimestamp;
+  created_at: Generated<Date>;
+  sent_at: NullableTimestamp;
+}
+
+export interface DeliveriesTable {
+  alert_number: number;
+  member_id: number;
+  sms_outbox_id: string | null;
+  acked_at: NullableTimestamp;
+  reminded_at: NullableTimestamp;
+  created_at: Generated<Date>;
+}
+
+export interface RateLimitsTable {
+  channel: string;
+  next_slot: Timestamp;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: Json<unknown>;
+}
+
+export interface DB {
+  members: MembersTable;
+  conversations: ConversationsTable;
+  inbound_messages: InboundMessagesTable;
+  stranger_replies: StrangerRepliesTable;
+  alerts: AlertsTable;
+  outbox: OutboxTable;
+  deliveries: DeliveriesTable;
+  rate_limits: RateLimitsTable;
+  settings: SettingsTable;
+}
+
+export type Member = Selectable<MembersTable>;
+export type NewMember = Insertable<MembersTable>;
+export type MemberUpdate = Updateable<MembersTable>;
+export type Alert = Selectable<AlertsTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type Delivery = Selectable<DeliveriesTable>;

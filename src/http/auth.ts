@@ -1,0 +1,31 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Constant-time comparison of a presented secret against each accepted one (current, previous). */
+export function matchesAny(presented: string | undefined, accepted: readonly string[]): boolean {
+  if (presented === undefined) return false;
+  const p = digest(presented);
+  let ok = false;
+  for (const a of accepted) ok = timingSafeEqual(p, digest(a)) || ok; // no early exit
+  return ok;
+}
+
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m?.[1];
+}
+
+/** preHandler: 401 unless the request carries one of the accepted bearer tokens. */
+export function requireBearer(accepted: readonly string[]) {
+  if (accepted.length === 0) throw new Error('requireBearer: no token configured');
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!matchesAny(bearerToken(req), accepted)) {
+      reply.header('WWW-Authenticate', 'Bearer');
+      return reply.code(401).send({ error: 'unauthorized', message: 'A valid admin token is required (Authorization: Bearer <token>).' });
+    }
+  };
+}

@@ -1,0 +1,55 @@
+// The server process: read config, open the database, build the app, listen, shut down cleanly.
+import { loadConfig, ConfigError, type Config } from './config.js';
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { openDatabase, resolveAdminTokens } from './runtime.js';
+import { startWorkers } from './workers.js';
+import { loggerOptions } from './logging.js';
+
+export async function serve(config: Config): Promise<void> {
+  const rt = await openDatabase(config, (m) => console.error(m));
+  const { tokens, generated } = await resolveAdminTokens(config);
+  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens };
+  const app = await buildApp(deps, loggerOptions(config));
+  const workers = startWorkers(deps, app.log);
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // app.close() stops accepting connections and waits for in-flight requests.
+    await app.close().catch((err) => app.log.error({ err }, 'closing http'));
+    await workers.stop().catch((err) => app.log.error({ err }, 'stopping workers'));
+    await rt.close().catch((err) => app.log.error({ err }, 'closing database'));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as { port: number }).port}`;
+  console.log(`Batsignal listening on ${base} (database: ${rt.embedded ? `embedded, in ${config.dataDir}` : 'DATABASE_URL'})`);
+  if (generated) console.log(`Admin token (kept in ${config.dataDir}/admin-token): ${generated}`);
+}
+
+export function configOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+// Run directly (node dist/src/main.js / tsx src/main.ts).
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/main.ts')) {
+  serve(configOrExit(process.env)).catch((err) => {
+    console.error(`Batsignal failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof Error && err.cause) console.error(err.cause);
+    process.exit(1);
+  });
+}

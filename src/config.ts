@@ -218,3 +218,16 @@ export function loadConfig(env: Env): Config {
     demo: databaseUrl === undefined && bool(env, 'DEMO_MEMBERS', true),
   };
 }
+
+/** The one read of process.env: a bad setting stops start-up with one line naming it. */
+export function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

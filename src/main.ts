@@ -1,5 +1,5 @@
 // The server process: read config, open the database, build the app, listen, shut down cleanly.
-import { loadConfig, ConfigError, type Config } from './config.js';
+import { configOrExit, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { openDatabase, resolveAdminTokens } from './runtime.js';
@@ -33,21 +33,9 @@ export async function serve(config: Config): Promise<void> {
   if (generated) console.log(`Admin token (kept in ${config.dataDir}/admin-token): ${generated}`);
 }
 
-export function configOrExit(env: Record<string, string | undefined>): Config {
-  try {
-    return loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`Configuration error: ${err.message}`);
-      process.exit(2);
-    }
-    throw err;
-  }
-}
-
 // Run directly (node dist/src/main.js / tsx src/main.ts).
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/main.ts')) {
-  serve(configOrExit(process.env)).catch((err) => {
+  serve(configOrExit()).catch((err) => {
     console.error(`Batsignal failed to start: ${err instanceof Error ? err.message : String(err)}`);
     if (err instanceof Error && err.cause) console.error(err.cause);
     process.exit(1);

@@ -1,0 +1,42 @@
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import { SMS } from '@vonage/sms';
+import { verifyVonageSignature, signVonageParams, stringParams, SDK_ALGORITHM } from '../src/webhooks/signature.js';
+import type { SignatureMethod } from '../src/config.js';
+
+const vector = {
+  'message-timestamp': '2013-11-21 15:27:30', messageId: '020000001B0FE827', msisdn: '14843472194',
+  text: 'Test again', timestamp: '1385047698', to: '13239877404', type: 'text',
+};
+const secret = 'my_secret_key_for_testing';
+
+t.test('Vonage SDK test vectors', async (t) => {
+  t.ok(verifyVonageSignature({ ...vector, sig: 'd2e7b1dc968737c5998ad624e02f90b7' }, [secret], 'md5hash'));
+  t.ok(verifyVonageSignature({ ...vector, sig: 'DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330' }, [secret], 'sha256'), 'upper-case hex accepted');
+  t.notOk(verifyVonageSignature({ ...vector, sig: 'd2e7b1dc968737c5998ad624e02f90b8' }, [secret], 'md5hash'), 'one digit off');
+  t.notOk(verifyVonageSignature({ ...vector, text: 'Test agaim', sig: 'd2e7b1dc968737c5998ad624e02f90b7' }, [secret], 'md5hash'), 'tampered text');
+  t.notOk(verifyVonageSignature({ ...vector }, [secret], 'md5hash'), 'missing sig');
+  t.notOk(verifyVonageSignature({ ...vector, sig: 'zz' }, [secret], 'md5hash'), 'malformed sig');
+});
+
+t.test('agrees with the SDK on random params, every method, and accepts the previous secret', async (t) => {
+  const sms = new SMS({ apiKey: 'k', apiSecret: 's' });
+  const methods: SignatureMethod[] = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
+  for (let i = 0; i < 200; i++) {
+    const method = methods[i % methods.length]!;
+    const params = { msisdn: String(447000000000 + i), text: randomBytes(12).toString('base64') + '&x=y', to: '447700900000', messageId: randomBytes(8).toString('hex') };
+    const signed = signVonageParams(params, 'current-secret', method);
+    t.equal(sms.verifySignature(signed.sig!, { ...signed }, 'current-secret', SDK_ALGORITHM[method]), true);
+    t.equal(verifyVonageSignature(signed, ['current-secret'], method), true);
+    t.equal(verifyVonageSignature(signed, ['new-secret-xx', 'current-secret'], method), true, 'previous secret during rotation');
+    t.equal(verifyVonageSignature(signed, ['other-secret'], method), false);
+  }
+});
+
+t.test('stringParams refuses what would make the SDK throw', async (t) => {
+  t.same(stringParams({ a: 'x' }, { b: 'y' }), { params: { a: 'x', b: 'y' } });
+  t.match(stringParams({ a: ['x', 'y'] }), { error: /repeated/ });
+  t.match(stringParams({ 'concat-part': 2 }), { error: /concat-part/ });
+  t.match(stringParams('text'), { error: /object/ });
+  t.match(stringParams([1]), { error: /object/ });
+});

@@ -2,6 +2,8 @@
 // nothing installed); either way it migrates one template database, then runs tap. Each test file
 // clones the template into a database of its own (test/helpers/db.ts), so files run in parallel.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -9,7 +11,9 @@ import { connect } from '../src/db/connect.js';
 import { startEmbedded } from '../src/db/embedded.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 
-const TEMPLATE = 'batsignal_test_template';
+// Per-run names: several runs (developers, CI) can share one PostgreSQL server.
+const RUN = randomBytes(4).toString('hex');
+const TEMPLATE = `bt_${RUN}_template`;
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -19,15 +23,12 @@ function withDatabase(url: string, name: string): string {
 
 async function main(): Promise<number> {
   const given = process.env.DATABASE_URL;
-  const embedded = given ? undefined : await startEmbedded(path.join(os.tmpdir(), `batsignal-test-pg`), (m) => console.error(m));
+  const dir = given ? undefined : mkdtempSync(path.join(os.tmpdir(), 'batsignal-test-'));
+  const embedded = dir ? await startEmbedded(dir, (m) => console.error(m)) : undefined;
   const adminUrl = given ?? embedded!.url;
   try {
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
-    // Drop databases left by earlier runs (kept on failure for inspection until the next run).
-    const old = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'bt\\_%' OR datname = $1`, [TEMPLATE]);
-    for (const { datname } of old.rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${TEMPLATE}`);
     await admin.end();
 
@@ -39,11 +40,20 @@ async function main(): Promise<number> {
     const args = process.argv.slice(2);
     const child = spawn('npx', ['tap', ...args], {
       stdio: 'inherit',
-      env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, TEST_TEMPLATE_DATABASE: TEMPLATE },
+      env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, TEST_TEMPLATE_DATABASE: TEMPLATE, TEST_RUN_ID: RUN },
     });
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    const code = await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    if (given) {
+      // A failed file keeps its database for inspection; the template always goes.
+      const admin = new pg.Client({ connectionString: adminUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE)`);
+      await admin.end();
+    }
+    return code;
   } finally {
     await embedded?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 

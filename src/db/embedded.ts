@@ -79,6 +79,9 @@ export async function startEmbedded(dataDir: string, log: (msg: string) => void 
   await hydrateSymlinks();
   const root = path.resolve(dataDir);
   await fs.mkdir(root, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root, postgres runs as the 'postgres' user, which must be able to reach the cluster dir.
+  if (asRoot) await fs.chmod(root, 0o755);
   const clusterDir = path.join(root, 'pg');
   const password = await readOrCreate(path.join(root, 'pg-password'), () => randomBytes(18).toString('base64url'));
   const url = (port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/batsignal`;
@@ -96,7 +99,7 @@ export async function startEmbedded(dataDir: string, log: (msg: string) => void 
     password,
     port,
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     // No Unix socket: nothing to clash with a system PostgreSQL's socket.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: () => {},

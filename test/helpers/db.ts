@@ -32,7 +32,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** A fresh, migrated database for this test file; dropped at teardown unless the file failed. */
 export async function freshDatabase(t: Tap, poolSize = 10): Promise<{ db: Database; url: string; name: string }> {
-  const name = `bt_${randomBytes(6).toString('hex')}`;
+  const name = `bt_${process.env.TEST_RUN_ID ?? 'x'}_${randomBytes(6).toString('hex')}`;
   const template = env('TEST_TEMPLATE_DATABASE');
   // CREATE DATABASE ... TEMPLATE fails if another session is cloning it at the same moment: retry.
   for (let attempt = 0; ; attempt++) {

@@ -1,6 +1,7 @@
-// The test command. With no DATABASE_URL it starts an embedded PostgreSQL (so a fresh machine needs
-// nothing installed); either way it migrates one template database, then runs tap. Each test file
-// clones the template into a database of its own (test/helpers/db.ts), so files run in parallel.
+// Runs a command (tap for `npm test`, the benchmarks for `npm run bench`) beside a PostgreSQL.
+// With no DATABASE_URL it starts an embedded PostgreSQL (so a fresh machine needs nothing
+// installed); either way it migrates one template database. Each test file clones the template
+// into a database of its own (test/helpers/db.ts), so files run in parallel.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,9 +37,10 @@ async function main(): Promise<number> {
     await migrateToLatest(db);
     await db.destroy();
 
-    console.log(`tests on ${given ? 'DATABASE_URL' : 'embedded PostgreSQL'}`);
-    const args = process.argv.slice(2);
-    const child = spawn('npx', ['tap', ...args], {
+    console.log(`running on ${given ? 'DATABASE_URL' : 'embedded PostgreSQL'}`);
+    const [cmd, ...args] = process.argv.slice(2);
+    if (!cmd) throw new Error('usage: with-db.ts COMMAND [ARGS...]');
+    const child = spawn(cmd, args, {
       stdio: 'inherit',
       env: { ...process.env, TEST_ADMIN_DATABASE_URL: adminUrl, TEST_TEMPLATE_DATABASE: TEMPLATE, TEST_RUN_ID: RUN },
     });

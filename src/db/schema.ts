@@ -111,6 +111,19 @@ export interface SettingsTable {
   value: Json<unknown>;
 }
 
+export type SimulatorDirection = 'in' | 'out';
+
+/** The demo phone simulator's inboxes (migration 070). */
+export interface SimulatorMessagesTable {
+  id: Generated<string>; // bigint comes back from pg as a string
+  phone: string; // E.164 with '+'
+  direction: SimulatorDirection;
+  text: string;
+  outbox_id: string | null;
+  error: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   members: MembersTable;
   conversations: ConversationsTable;
@@ -121,6 +134,7 @@ export interface DB {
   deliveries: DeliveriesTable;
   rate_limits: RateLimitsTable;
   settings: SettingsTable;
+  simulator_messages: SimulatorMessagesTable;
 }
 
 export type Member = Selectable<MembersTable>;

@@ -1,12 +1,17 @@
 // Background work that runs beside the HTTP app: the outbox dispatcher and the sweepers.
 import type { AppDeps } from './app.js';
 import type { FastifyBaseLogger } from 'fastify';
+import { startConcatSweeper } from './inbound/sweeper.js';
+import { converse } from './conversation/handle.js';
 
 export interface Workers {
   stop(): Promise<void>;
 }
 
-// Placeholder: the dispatcher and sweepers are registered by their features.
-export function startWorkers(_deps: AppDeps, _log: FastifyBaseLogger): Workers {
-  return { stop: async () => {} };
+// The dispatcher and sweepers are registered by their features.
+export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
+  const running: Workers[] = [];
+  // Multipart texts whose missing parts never came (src/inbound/sweeper.ts).
+  running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse }, deps.clock, log));
+  return { stop: async () => void (await Promise.all(running.map((w) => w.stop()))) };
 }

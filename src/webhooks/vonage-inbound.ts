@@ -1,5 +1,73 @@
-import type { FastifyInstance } from 'fastify';
+// Vonage SMS API inbound webhook: GET (query string), POST form and POST JSON.
+// Order (as GoAlert does): flatten to strings -> verify signature -> validate fields -> pipeline.
+// Vonage retries anything but 2xx for 24 hours, so bad input gets a 4xx saying what is wrong
+// (never a 5xx), and only an infrastructure failure gets a 500 (then the retry is what we want).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
+import { stringParams, verifyVonageSignature } from './signature.js';
+import { parseInbound } from '../inbound/params.js';
+import { receiveInbound, type Converse, type PipelineDeps } from '../inbound/pipeline.js';
+import { converse } from '../conversation/handle.js';
+import { maskPhone } from '../members/phone.js';
 
-// Placeholder: filled in by its feature.
-export async function registerVonageInbound(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+export const INBOUND_PATH = '/webhooks/vonage/inbound';
+
+// Vonage only looks at the status; the body never says whether the sender is a member.
+const ACCEPTED = { status: 'accepted' } as const;
+
+/** A field in both query and body would be read one way and signed another: refused. */
+function sentTwice(query: unknown, body: unknown): string | undefined {
+  if (!query || !body || typeof query !== 'object' || typeof body !== 'object') return undefined;
+  return Object.keys(query).find((k) => Object.hasOwn(body, k));
+}
+
+export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps, conversation: Converse = converse): Promise<void> {
+  const pipeline: PipelineDeps = { config: deps.config, db: deps.db, converse: conversation };
+  const { signatureSecrets, signatureMethod } = deps.config;
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const body = req.method === 'POST' ? req.body : undefined;
+    const flat = stringParams(req.query, body);
+    if ('error' in flat) {
+      req.log.info({ outcome: 'bad_request', problem: flat.error }, 'inbound sms');
+      return reply.code(400).send({ error: 'bad_request', message: flat.error });
+    }
+    const params = flat.params;
+    const twice = sentTwice(req.query, body);
+    if (twice) {
+      const message = `field "${twice}" was sent both in the query string and in the body`;
+      req.log.info({ outcome: 'bad_request', problem: message }, 'inbound sms');
+      return reply.code(400).send({ error: 'bad_request', message });
+    }
+    if (signatureSecrets.length > 0 && !verifyVonageSignature(params, signatureSecrets, signatureMethod)) {
+      req.log.warn({ outcome: 'bad_signature', signed: params.sig !== undefined }, 'inbound sms');
+      return reply.code(401).send({ error: 'bad_signature', message: 'missing or invalid webhook signature' });
+    }
+    const parsed = parseInbound(params);
+    if (!parsed.ok) {
+      req.log.info({ outcome: 'bad_request', problem: parsed.message }, 'inbound sms');
+      return reply.code(400).send({ error: 'bad_request', message: parsed.message });
+    }
+    const sms = parsed.sms;
+    const facts = {
+      messageId: sms.messageId,
+      from: maskPhone(sms.msisdn),
+      type: sms.type,
+      chars: sms.text.length,
+      ...(sms.concat ? { part: `${sms.concat.part}/${sms.concat.total}` } : {}),
+    };
+    let result;
+    try {
+      result = await receiveInbound(pipeline, sms, deps.clock());
+    } catch (err) {
+      // Rolled back: not marked seen, so Vonage's retry will bring it again.
+      req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
+      return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
+    }
+    req.log.info({ ...result, ...facts }, 'inbound sms');
+    return reply.code(200).send(ACCEPTED);
+  };
+
+  app.get(INBOUND_PATH, handler);
+  app.post(INBOUND_PATH, handler);
+}

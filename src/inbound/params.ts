@@ -1,0 +1,103 @@
+// Allow-list and validation of Vonage inbound SMS fields (after the signature check).
+// Only the fields below are read; any other field Vonage adds is signed over but otherwise ignored.
+import type { WebhookParams } from '../webhooks/signature.js';
+
+/** Vonage accepts texts up to 3,200 characters; anything longer did not come from a phone. */
+export const MAX_TEXT_CHARS = 3200;
+/** More fields than Vonage ever sends (about 15) means someone is stuffing the request. */
+const MAX_FIELDS = 40;
+/** GSM concatenation carries at most 255 parts in its UDH. */
+const MAX_PARTS = 255;
+
+export interface ConcatInfo {
+  ref: string;
+  part: number; // 1-based
+  total: number;
+}
+
+export interface InboundSms {
+  messageId: string;
+  /** Sender as Vonage writes it: international digits without '+' (or an alphanumeric sender id). */
+  msisdn: string;
+  /** Our number as Vonage writes it. */
+  to: string;
+  /** Cleaned text: no control characters except tab and newlines, well-formed UTF-16. */
+  text: string;
+  /** 'text' | 'unicode' are interpreted; anything else (binary, future types) is recorded and ignored. */
+  type: string;
+  concat: ConcatInfo | undefined;
+}
+
+export type ParsedInbound = { ok: true; sms: InboundSms } | { ok: false; message: string };
+
+const MESSAGE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+// Alphanumeric sender ids are up to 11 characters; phone numbers up to 15 digits.
+const SENDER = /^[A-Za-z0-9]{1,20}$/;
+const NUMBER = /^\d{3,15}$/;
+const CONCAT_REF = /^[A-Za-z0-9_-]{1,40}$/;
+const SMALL_INT = /^\d{1,3}$/;
+const INTERPRETED_TYPES = new Set(['text', 'unicode']);
+const KNOWN_TYPES = /^[a-z_-]{1,20}$/;
+
+// C0 and C1 controls except tab, LF and CR. NUL in particular cannot be stored in PostgreSQL text.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** What we store and interpret: control characters removed, lone surrogates replaced. */
+export function cleanText(raw: string): string {
+  return raw.replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, '');
+}
+
+function concatInfo(p: WebhookParams): { ok: true; concat: ConcatInfo | undefined } | { ok: false; message: string } {
+  const flag = p.concat;
+  const ref = p['concat-ref'];
+  const part = p['concat-part'];
+  const total = p['concat-total'];
+  const anyField = ref !== undefined || part !== undefined || total !== undefined;
+  if (flag !== undefined && flag !== 'true' && flag !== 'false') return { ok: false, message: 'concat must be "true" or "false"' };
+  if (flag !== 'true' && !anyField) return { ok: true, concat: undefined };
+  if (flag === 'false') return { ok: false, message: 'concat is "false" but concat-ref/concat-part/concat-total were sent' };
+  if (ref === undefined || part === undefined || total === undefined) {
+    return { ok: false, message: 'a multipart text needs concat-ref, concat-part and concat-total' };
+  }
+  if (!CONCAT_REF.test(ref)) return { ok: false, message: 'concat-ref must be 1 to 40 letters or digits' };
+  if (!SMALL_INT.test(part) || !SMALL_INT.test(total)) return { ok: false, message: 'concat-part and concat-total must be whole numbers' };
+  const n = Number(part);
+  const of = Number(total);
+  if (of < 1 || of > MAX_PARTS) return { ok: false, message: `concat-total must be between 1 and ${MAX_PARTS}` };
+  if (n < 1 || n > of) return { ok: false, message: 'concat-part must be between 1 and concat-total' };
+  return { ok: true, concat: { ref, part: n, total: of } };
+}
+
+/** Validates the fields we rely on; a failure is a 400 with this message (never a 5xx). */
+export function parseInbound(p: WebhookParams): ParsedInbound {
+  if (Object.keys(p).length > MAX_FIELDS) return { ok: false, message: `too many fields (at most ${MAX_FIELDS})` };
+  const { messageId, msisdn, to } = p;
+  if (messageId === undefined) return { ok: false, message: 'messageId is required' };
+  if (!MESSAGE_ID.test(messageId)) return { ok: false, message: 'messageId must be 1 to 64 letters, digits, dots, dashes or underscores' };
+  if (msisdn === undefined) return { ok: false, message: 'msisdn is required' };
+  if (!SENDER.test(msisdn)) return { ok: false, message: 'msisdn must be international digits without "+" (or a sender id of letters and digits)' };
+  if (to === undefined) return { ok: false, message: 'to is required' };
+  if (!NUMBER.test(to)) return { ok: false, message: 'to must be international digits without "+"' };
+
+  // Vonage always sends type; a request without one is read as plain text (the documented default).
+  const type = p.type ?? 'text';
+  if (!KNOWN_TYPES.test(type)) return { ok: false, message: 'type must be text, unicode or binary' };
+  const interpreted = INTERPRETED_TYPES.has(type);
+  const raw = p.text;
+  if (interpreted && raw === undefined) return { ok: false, message: `text is required for type ${type}` };
+  if (raw !== undefined && raw.length > MAX_TEXT_CHARS) {
+    return { ok: false, message: `text is longer than ${MAX_TEXT_CHARS} characters` };
+  }
+  const concat = concatInfo(p);
+  if (!concat.ok) return concat;
+  return {
+    ok: true,
+    // Binary payloads are never interpreted, so their (hex) content is not kept.
+    sms: { messageId, msisdn, to, type, text: interpreted ? cleanText(raw ?? '') : '', concat: concat.concat },
+  };
+}
+
+export const isInterpretedType = (type: string): boolean => INTERPRETED_TYPES.has(type);

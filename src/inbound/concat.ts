@@ -3,8 +3,8 @@
 // Groups are keyed on (msisdn, concat-ref); callers hold the sender lock (dedupe.ts).
 import type { Tx } from '../db/connect.js';
 
-/** Marks a gap where a part never arrived (GSM-7, so a broadcast stays cheap). */
-export const MISSING_PART = ' ... ';
+/** Marks where a part never arrived (GSM-7, so a broadcast stays cheap). */
+export const MISSING_PART = '...';
 
 export interface AssembledText {
   ref: string;
@@ -32,10 +32,16 @@ async function assemble(trx: Tx, msisdn: string, ref: string): Promise<Assembled
     expected = Math.max(expected, r.concat_total!);
   }
   let text = '';
+  let gap = false;
   for (let n = 1; n <= expected; n++) {
     const part = byPart.get(n);
-    if (part !== undefined) text += part;
-    else if (!text.endsWith(MISSING_PART)) text += MISSING_PART;
+    if (part !== undefined) {
+      text += (gap && !/^\s/.test(part) ? ' ' : '') + part;
+      gap = false;
+    } else if (!gap) {
+      text += (text === '' || /\s$/.test(text) ? '' : ' ') + MISSING_PART;
+      gap = true;
+    }
   }
   return { ref, text: text.trim(), partsReceived: byPart.size, partsExpected: expected };
 }

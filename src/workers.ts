@@ -3,6 +3,7 @@ import type { AppDeps } from './app.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { startConcatSweeper } from './inbound/sweeper.js';
 import { converse } from './conversation/handle.js';
+import { startReminderSweeper } from './alerts/reminders.js';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -13,5 +14,7 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   const running: Workers[] = [];
   // Multipart texts whose missing parts never came (src/inbound/sweeper.ts).
   running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse }, deps.clock, log));
+  // One reminder to each member who has not acknowledged an open alert (src/alerts/reminders.ts).
+  running.push(startReminderSweeper(deps, log));
   return { stop: async () => void (await Promise.all(running.map((w) => w.stop()))) };
 }

@@ -1,0 +1,155 @@
+// JSON schemas of the admin alerts API: they validate requests, shape responses (fields not
+// listed are never sent) and will generate the OpenAPI description, so every field says what it is.
+import { RECIPIENT_FILTERS } from './queries.js';
+
+const int = (description: string) => ({ type: 'integer', description }) as const;
+const time = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
+const nullableTime = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description }) as const;
+
+export const errorSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['error', 'message'],
+  properties: {
+    error: { type: 'string', description: 'Stable error code, e.g. not_found, unauthorized, invalid_request.' },
+    message: { type: 'string', description: 'What went wrong, in plain words.' },
+  },
+} as const;
+
+export const alertParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['n'],
+  properties: { n: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', description: 'Alert number, as in "BATSIGNAL #12".' } },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$', description: 'Alerts per page, 1 to 100 (default 20).' },
+    offset: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'Alerts to skip from the newest (default 0).' },
+  },
+} as const;
+
+export const recipientsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    state: {
+      type: 'string',
+      enum: [...RECIPIENT_FILTERS],
+      description:
+        'Which recipients: unacknowledged (default: who to phone), acknowledged, failed (text not delivered), ' +
+        'delivered (receipt says delivered), pending (no final receipt yet) or all.',
+    },
+  },
+} as const;
+
+const counts = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Counts over this alert\'s recipients, read together in one query.',
+  properties: {
+    recipients: int('Members the alert was sent to.'),
+    queued: int('Texts not yet handed to the SMS provider.'),
+    submitted: int('Texts accepted by the provider with no final delivery receipt yet.'),
+    pending: int('queued + submitted: no final outcome yet.'),
+    delivered: int('Texts with a "delivered" receipt.'),
+    failed: int('Texts that failed to send or have a failed/rejected/expired receipt.'),
+    acknowledged: int('Recipients who replied ACK.'),
+    unacknowledged: int('Recipients who have not replied ACK.'),
+    reminded: int('Recipients sent their one reminder text.'),
+    optedOut: int('Recipients who have opted out (STOP) since the alert was sent.'),
+  },
+} as const;
+
+export const alertSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    number: int('Alert number: what members type in "ACK 12".'),
+    summary: { type: 'string', description: 'The raiser\'s one-text description.' },
+    raiser: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Who raised it, as shown in the broadcast.',
+      properties: { name: { type: 'string' }, organisation: { type: 'string' } },
+    },
+    source: { type: 'string', enum: ['sms', 'forum', 'admin'], description: 'Where it was raised.' },
+    exercise: { type: 'boolean', description: 'True for an exercise, not a real incident.' },
+    status: { type: 'string', enum: ['open', 'closed'], description: 'closed after ALLCLEAR: no more reminders.' },
+    createdAt: time('When the alert was confirmed.'),
+    closedAt: nullableTime('When it was stood down, if it has been.'),
+    lastAckAt: nullableTime('Time of the most recent acknowledgement.'),
+    forumUrl: { type: ['string', 'null'], description: 'The forum topic for the alert, once posted.' },
+    counts,
+    optedOutMembers: int('Members opted out network-wide right now (they receive no alert texts).'),
+  },
+} as const;
+
+export const alertListSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    alerts: { type: 'array', items: alertSchema, description: 'Newest first.' },
+    total: int('Alerts in all.'),
+    limit: int('Page size used.'),
+    offset: int('Alerts skipped.'),
+    optedOutMembers: int('Members opted out network-wide right now.'),
+  },
+} as const;
+
+export const recipientSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    memberId: int('Member id.'),
+    name: { type: 'string' },
+    organisation: { type: 'string' },
+    phone: { type: 'string', description: 'E.164, e.g. +447700900123.' },
+    optedOut: { type: 'boolean', description: 'Opted out since (no reminder will be sent).' },
+    deliveryState: {
+      type: 'string',
+      enum: ['queued', 'submitted', 'delivered', 'failed'],
+      description: 'queued: not yet with the provider; submitted: accepted, no final receipt; delivered; failed.',
+    },
+    receiptError: { type: ['string', 'null'], description: 'Provider error for a failed text.' },
+    ackedAt: nullableTime('When the member acknowledged, if they have.'),
+    remindedAt: nullableTime('When their reminder was queued, if it was.'),
+  },
+} as const;
+
+export const recipientListSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    alert: int('Alert number.'),
+    state: { type: 'string', enum: [...RECIPIENT_FILTERS], description: 'Filter applied.' },
+    count: int('Recipients listed.'),
+    recipients: { type: 'array', items: recipientSchema, description: 'By organisation, then name.' },
+  },
+} as const;
+
+export const optOutListSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    count: int('Members opted out.'),
+    members: {
+      type: 'array',
+      description: 'Most recent first.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          memberId: int('Member id.'),
+          name: { type: 'string' },
+          organisation: { type: 'string' },
+          phone: { type: 'string', description: 'E.164.' },
+          optedOutAt: nullableTime('When they opted out.'),
+        },
+      },
+    },
+  },
+} as const;

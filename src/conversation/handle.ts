@@ -1,21 +1,54 @@
 // The conversation's entry point, called by the inbound edge inside its transaction (after
 // de-duplication and the per-sender advisory lock) for every text from a known member.
+// Decide, persist, then act: parse, fetch only the context this command needs, step the pure
+// machine, save the new state, run the effects and queue the replies, all in the one transaction.
+import { randomInt } from 'node:crypto';
 import type { Tx } from '../db/connect.js';
 import type { Config } from '../config.js';
 import type { Member } from '../db/schema.js';
 import { enqueueSms } from '../outbox/enqueue.js';
+import { audienceSize } from '../alerts/create.js';
+import { alertTarget } from '../alerts/followup.js';
+import { parseCommand } from './parse.js';
+import { contextNeeds, IDLE, step, type StepContext } from './machine.js';
+import { loadConversation, raisesInLastHour, saveConversation } from './store.js';
+import { executeEffect } from './effects.js';
 
-// First version: every text gets the command list. The state machine replaces this.
+/** Six digits: one chance in a million per guess, and three guesses end the raise. */
+export function oneTimeCode(): string {
+  return String(randomInt(100_000, 1_000_000));
+}
+
 export async function converse(trx: Tx, deps: { config: Config }, member: Member, text: string, now: Date): Promise<void> {
-  void deps;
-  void text;
-  void now;
-  await enqueueSms(trx, [
-    {
-      memberId: member.id,
-      to: member.phone,
-      kind: 'reply',
-      body: 'Batsignal: RAISE to raise an alert, ACK <n> to acknowledge, STATUS <n>, STOP to opt out, HELP for this list.',
+  const cmd = parseCommand(text);
+  // ACK <n>, STATUS, STOP and START skip the conversation row entirely: the ACK path is hot.
+  const stateNeeded = contextNeeds(null, cmd).state;
+  const state = stateNeeded ? await loadConversation(trx, member.id) : IDLE;
+  const needs = contextNeeds(state, cmd);
+
+  const c = deps.config;
+  const ctx: StepContext = {
+    member: { id: member.id, role: member.role },
+    settings: {
+      thresholdQuestion: c.thresholdQuestion,
+      raiseExpiryMinutes: c.raiseExpiryMinutes,
+      maxRaisesPerHour: c.maxRaisesPerHour,
+      forumUrl: c.discourse?.url ?? null,
     },
-  ]);
+    code: oneTimeCode(),
+  };
+  if (needs.audienceSize) ctx.audienceSize = await audienceSize(trx, member.id);
+  if (needs.raisesLastHour) ctx.raisesLastHour = await raisesInLastHour(trx, member.id, now);
+  if (needs.alert !== null) ctx.alert = await alertTarget(trx, needs.alert);
+
+  const result = step(state, cmd, ctx, now);
+  if (stateNeeded && JSON.stringify(result.next) !== JSON.stringify(state)) {
+    await saveConversation(trx, member.id, result.next, now);
+  }
+  const texts = [...result.replies];
+  for (const effect of result.effects) texts.push(...(await executeEffect(trx, deps, member, effect, now)));
+  await enqueueSms(
+    trx,
+    texts.map((body) => ({ memberId: member.id, to: member.phone, body, kind: 'reply' as const })),
+  );
 }

@@ -1,0 +1,98 @@
+// Recording an acknowledgement: the hot path of an incident (1,800 members replying ACK within
+// seconds), so each ACK is one statement: the update, what it found, and what is still open
+// for the member, together. Idempotent: acked_at is set once and never moved.
+import { sql, type RawBuilder } from 'kysely';
+import type { Tx } from '../db/connect.js';
+import { isAlertNumber } from '../conversation/parse.js';
+
+export type AckResult =
+  | { outcome: 'acknowledged' | 'already'; alert: number; stillOpen: number[] }
+  | { outcome: 'nothingOpen' }
+  | { outcome: 'notReceived'; alert: number; ownAlert: boolean }
+  | { outcome: 'noSuchAlert'; alert: number };
+
+const STILL_OPEN_LISTED = 3;
+
+interface Row {
+  acked: number | null;
+  received: boolean;
+  raised_by: number | null;
+  exists: boolean;
+  still_open: number[];
+}
+
+// Unacknowledged deliveries of open alerts, newest first (deliveries_member index), except one.
+const stillOpen = (memberId: number, except: RawBuilder<unknown>) => sql`
+  ARRAY(SELECT d.alert_number FROM deliveries d JOIN alerts a ON a.number = d.alert_number
+        WHERE d.member_id = ${memberId} AND d.acked_at IS NULL AND a.status = 'open'
+          AND d.alert_number <> ${except}
+        ORDER BY d.alert_number DESC LIMIT ${STILL_OPEN_LISTED + 1})`;
+
+/**
+ * ACK <n> (alert set) or bare ACK (alert null: the newest open alert this member received and has
+ * not acknowledged). Works before any delivery receipt: only the deliveries row matters.
+ */
+export async function recordAck(trx: Tx, memberId: number, alert: number | null, now: Date): Promise<AckResult> {
+  if (alert !== null && !isAlertNumber(alert)) return { outcome: 'noSuchAlert', alert };
+
+  if (alert === null) {
+    // The outer SELECT sees the snapshot before the UPDATE, so the target is excluded by number.
+    const r = await sql<Pick<Row, 'acked' | 'still_open'>>`
+      WITH t AS (
+        SELECT d.alert_number FROM deliveries d JOIN alerts a ON a.number = d.alert_number
+        WHERE d.member_id = ${memberId} AND d.acked_at IS NULL AND a.status = 'open'
+        ORDER BY d.alert_number DESC LIMIT 1
+      ), u AS (
+        UPDATE deliveries d SET acked_at = ${now} FROM t
+        WHERE d.alert_number = t.alert_number AND d.member_id = ${memberId} AND d.acked_at IS NULL
+        RETURNING d.alert_number
+      )
+      SELECT (SELECT alert_number FROM u) AS acked,
+             ${stillOpen(memberId, sql`coalesce((SELECT alert_number FROM t), 0)`)} AS still_open`.execute(trx);
+    const row = r.rows[0]!;
+    if (row.acked === null) return { outcome: 'nothingOpen' };
+    return { outcome: 'acknowledged', alert: row.acked, stillOpen: row.still_open };
+  }
+
+  const r = await sql<Row>`
+    WITH u AS (
+      UPDATE deliveries SET acked_at = ${now}
+      WHERE alert_number = ${alert} AND member_id = ${memberId} AND acked_at IS NULL
+      RETURNING alert_number
+    )
+    SELECT (SELECT alert_number FROM u) AS acked,
+           EXISTS (SELECT 1 FROM deliveries WHERE alert_number = ${alert} AND member_id = ${memberId}) AS received,
+           EXISTS (SELECT 1 FROM alerts WHERE number = ${alert}) AS exists,
+           (SELECT raised_by FROM alerts WHERE number = ${alert}) AS raised_by,
+           ${stillOpen(memberId, sql`${alert}`)} AS still_open`.execute(trx);
+  const row = r.rows[0]!;
+  if (row.acked !== null) return { outcome: 'acknowledged', alert, stillOpen: row.still_open };
+  if (row.received) return { outcome: 'already', alert, stillOpen: row.still_open };
+  if (row.exists) return { outcome: 'notReceived', alert, ownAlert: row.raised_by === memberId };
+  return { outcome: 'noSuchAlert', alert };
+}
+
+/** "Acknowledged #13. Still open for you: #12 - reply ACK 12." */
+export function ackReply(r: AckResult): string {
+  switch (r.outcome) {
+    case 'acknowledged':
+      return `Acknowledged #${r.alert}. Thank you.${openLine(r.stillOpen)}`;
+    case 'already':
+      return `Your acknowledgement of #${r.alert} was already recorded.${openLine(r.stillOpen)}`;
+    case 'nothingOpen':
+      return 'Nothing to acknowledge: you have no open alerts waiting for an ACK. HELP lists the commands.';
+    case 'notReceived':
+      return r.ownAlert
+        ? `You raised #${r.alert}, so there is nothing to acknowledge. Text STATUS ${r.alert} for its acknowledgements.`
+        : `Alert #${r.alert} was not sent to you, so there is nothing to acknowledge. Reply ACK alone for your newest alert.`;
+    case 'noSuchAlert':
+      return `There is no alert #${r.alert}. Check the number in the alert text, or reply ACK alone for your newest alert.`;
+  }
+}
+
+function openLine(open: number[]): string {
+  if (open.length === 0) return '';
+  const shown = open.slice(0, STILL_OPEN_LISTED);
+  const more = open.length > STILL_OPEN_LISTED ? ' and more' : '';
+  return ` Still open for you: ${shown.map((n) => `#${n}`).join(', ')}${more} - reply ${shown.map((n) => `ACK ${n}`).join(', ')}.`;
+}

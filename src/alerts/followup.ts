@@ -1,0 +1,81 @@
+// Follow-ups to an alert, after the sender confirmed with their code: UPDATE <n> <text> and
+// ALLCLEAR <n> [text]. Both go, through the outbox, to exactly the alert's original recipients
+// (its deliveries rows), less anyone who has opted out since: STOP is honoured from the moment
+// it is sent, and members who joined after the alert never saw it, so its follow-up means nothing
+// to them.
+import { sql } from 'kysely';
+import type { Tx } from '../db/connect.js';
+import type { Member } from '../db/schema.js';
+import type { AlertTarget } from '../conversation/machine.js';
+import { isAlertNumber } from '../conversation/parse.js';
+import { notifyOutbox, PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+
+export type FollowUpKind = 'update' | 'allclear';
+
+export type FollowUpResult =
+  | { outcome: 'sent'; recipients: number }
+  | { outcome: 'noSuchAlert' }
+  | { outcome: 'closed' };
+
+interface Words {
+  number: number;
+  exercise: boolean;
+  senderName: string;
+  senderOrg: string;
+  text: string;
+}
+
+const from = (w: Words) => (w.senderOrg ? `${w.senderName} (${w.senderOrg})` : w.senderName);
+const tidy = (s: string) => s.trim().replace(/[.\s]+$/, '');
+
+/** BATSIGNAL #12 UPDATE from Jane Smith (Northtown Trust): <text>. Reply ACK 12 if you have not already. */
+export function updateText(w: Words): string {
+  return `${w.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${w.number} UPDATE from ${from(w)}: ${tidy(w.text)}. Reply ACK ${w.number} if you have not already.`;
+}
+
+/** BATSIGNAL #12 ALL CLEAR from Jane Smith (Northtown Trust): <text>. No further action needed. */
+export function allclearText(w: Words): string {
+  const text = tidy(w.text) || 'the alert is stood down';
+  return `${w.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${w.number} ALL CLEAR from ${from(w)}: ${text}. No further action needed on #${w.number}.`;
+}
+
+/** The alert an UPDATE/ALLCLEAR names, with how many members a follow-up would reach; null if none. */
+export async function alertTarget(trx: Tx, alert: number): Promise<AlertTarget | null> {
+  if (!isAlertNumber(alert)) return null;
+  const r = await sql<AlertTarget>`
+    SELECT a.number, a.raised_by AS "raisedBy", a.status,
+      (SELECT count(*)::int FROM deliveries d JOIN members m ON m.id = d.member_id
+        WHERE d.alert_number = a.number AND NOT m.opted_out) AS reach
+    FROM alerts a WHERE a.number = ${alert}`.execute(trx);
+  return r.rows[0] ?? null;
+}
+
+/**
+ * Queues the follow-up to the original recipients in one set-based statement. ALLCLEAR closes the
+ * alert in the same transaction (status 'closed', closed_at), which is what stops reminders.
+ * The alert row is locked first, so an UPDATE and an ALLCLEAR racing each other are ordered.
+ */
+export async function sendFollowUp(trx: Tx, kind: FollowUpKind, sender: Member, alert: number, text: string, now: Date): Promise<FollowUpResult> {
+  if (!isAlertNumber(alert)) return { outcome: 'noSuchAlert' };
+  const row = await trx.selectFrom('alerts').select(['number', 'status', 'exercise']).where('number', '=', alert).forUpdate().executeTakeFirst();
+  if (!row) return { outcome: 'noSuchAlert' };
+  if (row.status === 'closed') return { outcome: 'closed' };
+  if (kind === 'allclear') {
+    await trx.updateTable('alerts').set({ status: 'closed', closed_at: now }).where('number', '=', alert).execute();
+  }
+
+  const words: Words = { number: alert, exercise: row.exercise, senderName: sender.name, senderOrg: sender.organisation, text };
+  const body = kind === 'update' ? updateText(words) : allclearText(words);
+  const r = await sql<{ n: number }>`
+    WITH o AS (
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
+      SELECT 'sms', ${kind}, ${PRIORITY_BROADCAST}, ${alert}, m.id, m.phone, ${body}, ${now}, ${now}
+      FROM deliveries d JOIN members m ON m.id = d.member_id
+      WHERE d.alert_number = ${alert} AND NOT m.opted_out
+      ORDER BY m.id
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM o`.execute(trx);
+  await notifyOutbox(trx);
+  return { outcome: 'sent', recipients: r.rows[0]!.n };
+}

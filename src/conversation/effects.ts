@@ -1,0 +1,43 @@
+// Executors of the machine's effects, in the caller's transaction. Each returns the replies it
+// owes the member; texts to anyone else go through the outbox from inside the executor.
+import type { Tx } from '../db/connect.js';
+import type { Config } from '../config.js';
+import type { Member } from '../db/schema.js';
+import type { Effect } from './machine.js';
+import { replies } from './replies.js';
+import { setOptedOut } from './store.js';
+import { createAlert } from '../alerts/create.js';
+import { ackReply, recordAck } from '../alerts/ack.js';
+import { statusReply } from '../alerts/status.js';
+import { sendFollowUp } from '../alerts/followup.js';
+
+export async function executeEffect(trx: Tx, _deps: { config: Config }, member: Member, effect: Effect, now: Date): Promise<string[]> {
+  switch (effect.kind) {
+    case 'ack':
+      return [ackReply(await recordAck(trx, member.id, effect.alert, now))];
+    case 'status':
+      return [await statusReply(trx, member, effect.alert, now)];
+    case 'optOut':
+      await setOptedOut(trx, member.id, true, now);
+      return [];
+    case 'optIn':
+      await setOptedOut(trx, member.id, false, now);
+      return [];
+    case 'createAlert': {
+      const { alert, recipientCount } = await createAlert(
+        trx,
+        { raiserId: member.id, raiserName: member.name, raiserOrg: member.organisation, summary: effect.summary, exercise: effect.exercise, source: 'sms' },
+        now,
+      );
+      return [replies.alertSent(alert.number, recipientCount)];
+    }
+    case 'sendUpdate':
+    case 'allClear': {
+      const kind = effect.kind === 'sendUpdate' ? 'update' : 'allclear';
+      const r = await sendFollowUp(trx, kind, member, effect.alert, effect.text, now);
+      if (r.outcome === 'noSuchAlert') return [replies.noSuchAlert(effect.alert)];
+      if (r.outcome === 'closed') return [replies.alertClosed(effect.alert)];
+      return [kind === 'update' ? replies.updateSent(effect.alert, r.recipients) : replies.allclearSent(effect.alert, r.recipients)];
+    }
+  }
+}

@@ -1,0 +1,116 @@
+// What a member's text means, without context. Pure.
+//
+// Tolerant of case, surrounding spaces and punctuation ("ack", "Ack 12.", " CONFIRM 4821 ",
+// "ACK #12", "ACK12"), strict about meaning: a keyword counts only when the whole text has that
+// command's shape, so a description such as "Stop clicking links in the NHS.net email" is free
+// text. Opting out in particular takes one of the exact words STOP, STOPALL or UNSUBSCRIBE alone:
+// an emergency list must not lose people by accident. The decisions are listed in
+// docs/conversation.md.
+
+export type Command =
+  | { kind: 'raise'; summary: string | null; exercise: boolean }
+  | { kind: 'yes' }
+  | { kind: 'no' }
+  | { kind: 'confirm'; code: string | null }
+  | { kind: 'cancel' }
+  /** loose: said as OK/OKAY, which is an ACK unless the member is in the middle of a raise. */
+  | { kind: 'ack'; alert: number | null; loose: boolean }
+  | { kind: 'status'; alert: number | null }
+  | { kind: 'help' }
+  | { kind: 'stop' }
+  | { kind: 'start' }
+  | { kind: 'update'; alert: number | null; text: string }
+  | { kind: 'allclear'; alert: number | null; text: string }
+  | { kind: 'text'; text: string };
+
+export type CommandKind = Command['kind'];
+
+// Spaces, punctuation and symbols (emoji included) around the words do not change the meaning.
+const EDGES = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
+// "#12", "no. 12", ": 12", "12": how people write an alert number after a keyword.
+const NUM = String.raw`\s*(?:#|NO\.?|NUMBER|:)?\s*(\d+)`;
+
+// A Map, not an object literal: "CONSTRUCTOR" must not find Object.prototype.constructor.
+const WORDS = new Map<string, Command>([
+  ['YES', { kind: 'yes' }],
+  ['Y', { kind: 'yes' }],
+  ['NO', { kind: 'no' }],
+  ['N', { kind: 'no' }],
+  ['CANCEL', { kind: 'cancel' }],
+  ['HELP', { kind: 'help' }],
+  ['STOP', { kind: 'stop' }],
+  ['STOPALL', { kind: 'stop' }],
+  ['UNSUBSCRIBE', { kind: 'stop' }],
+  ['START', { kind: 'start' }],
+  ['UNSTOP', { kind: 'start' }],
+]);
+
+const ACK = new RegExp(String.raw`^(ACK|ACKNOWLEDGE|ACKNOWLEDGED)(?:${NUM})?(?:\b.*)?$`, 's');
+const OK = new RegExp(String.raw`^(OK|OKAY)(?:${NUM})?$`);
+const STATUS = new RegExp(String.raw`^STATUS(?:${NUM})?$`);
+const CONFIRM = /^CONFIRM(?:ED)?\s*[:#]?\s*([\d\s-]*)$/;
+const RAISE = /^RAISE\b[\s:,.-]*(?:(EXERCISE)\b[\s:,.-]*)?(.*)$/is;
+const UPDATE = new RegExp(String.raw`^UPDATE(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
+const ALLCLEAR = new RegExp(String.raw`^ALL[\s-]*CLEAR(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
+
+/**
+ * Text as it can go out in a GSM-7 SMS: smart quotes, dashes and ellipses from phone keyboards
+ * become their plain forms, control characters and runs of white space become one space.
+ */
+export function plainText(s: string): string {
+  return s
+    .normalize('NFC')
+    .replace(/[\u2018\u2019\u201A\u2032]/g, "'")
+    .replace(/[\u201C\u201D\u201E\u2033]/g, '"')
+    .replace(/[\u2013\u2014\u2212]/g, '-')
+    .replace(/\u2026/g, '...')
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ')
+    .trim();
+}
+
+/** Alert numbers are PostgreSQL integers; a longer number typed by mistake names no alert. */
+export const MAX_ALERT_NUMBER = 2147483647;
+export function isAlertNumber(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 1 && n <= MAX_ALERT_NUMBER;
+}
+
+function num(s: string | undefined): number | null {
+  return s === undefined ? null : Number(s);
+}
+
+function words(s: string): string | null {
+  const t = s.trim();
+  return t.replace(EDGES, '') === '' ? null : t;
+}
+
+export function parseCommand(input: string): Command {
+  const text = plainText(input);
+  const core = text.replace(EDGES, '');
+  const upper = core.toUpperCase();
+
+  const word = WORDS.get(upper);
+  if (word) return word;
+
+  let m = OK.exec(upper);
+  if (m) return { kind: 'ack', alert: num(m[2]), loose: true };
+  m = ACK.exec(upper);
+  if (m) return { kind: 'ack', alert: num(m[2]), loose: false };
+  m = STATUS.exec(upper);
+  if (m) return { kind: 'status', alert: num(m[1]) };
+  m = CONFIRM.exec(upper);
+  if (m) {
+    const code = m[1]!.replace(/[\s-]/g, '');
+    return { kind: 'confirm', code: code === '' ? null : code };
+  }
+
+  // Commands that carry the member's own words keep them as written (less the edges' spaces).
+  const own = text.replace(/^[\s\p{P}\p{S}]+/u, '');
+  m = RAISE.exec(own);
+  if (m) return { kind: 'raise', exercise: m[1] !== undefined, summary: words(m[2]!) };
+  m = UPDATE.exec(own);
+  if (m) return { kind: 'update', alert: num(m[1]), text: words(m[2]!) ?? '' };
+  m = ALLCLEAR.exec(own);
+  if (m) return { kind: 'allclear', alert: num(m[1]), text: words(m[2]!) ?? '' };
+
+  return { kind: 'text', text };
+}

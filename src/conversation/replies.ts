@@ -1,0 +1,85 @@
+// Every reply of the conversation, in one place. Pure.
+// Short, plain, GSM-7 only (no curly quotes, dashes or emoji: test/conversation-replies.test.ts),
+// and each one says what to send next.
+
+export type FlowKind = 'raise' | 'update' | 'allclear';
+
+const n = (x: number) => x.toLocaleString('en-GB');
+const members = (x: number) => `${n(x)} member${x === 1 ? '' : 's'}`;
+
+export const replies = {
+  help: (pending: string | null) =>
+    'Batsignal: RAISE to raise an alert. ACK or ACK 12 to acknowledge. STATUS 12 for counts. ' +
+    'UPDATE 12 <text> or ALLCLEAR 12 to follow up your alert. STOP to opt out, START to rejoin.' +
+    (pending ? ` ${pending}` : ''),
+  notUnderstood: () => 'Not understood. To acknowledge an alert reply ACK 12 (its number). To raise one send RAISE. HELP lists all commands.',
+
+  // raise
+  /** Prefix when a new RAISE/UPDATE/ALLCLEAR replaces one still pending. */
+  replaced: (kind: FlowKind | null) => (kind ? `Earlier ${flowName(kind)} cancelled. ` : ''),
+  threshold: (question: string, exercise: boolean) => `${exercise ? 'EXERCISE raise. ' : ''}${question}`,
+  askDescription: () => 'Describe the incident in one text: what, where, what to look for. No patient data. Or send CANCEL.',
+  belowThreshold: (forumUrl: string | null) =>
+    `Thank you. Below the threshold, so no alert was sent. Ask peers for advice on the forum${forumUrl ? `: ${forumUrl}` : ''}. Send RAISE if it changes.`,
+  descriptionTooShort: () => 'Please describe the incident in a few words: what, where, what to look for. Or send CANCEL.',
+  descriptionTooLong: (length: number, max: number) =>
+    `That is ${n(length)} characters; please send it again in under ${n(max)}. Or send CANCEL.`,
+  confirmRaise: (summary: string, exercise: boolean, audience: number, code: string) =>
+    `${exercise ? 'EXERCISE alert' : 'Alert'} to ${members(audience)}: "${summary}". Reply CONFIRM ${code} to send it, or CANCEL.`,
+  answerYesNo: () => 'Please reply YES or NO to the threshold question, or send CANCEL.',
+  raiseLimit: (max: number) =>
+    `You have raised ${max} alert${max === 1 ? '' : 's'} in the last hour, the most allowed. Nothing was sent. Post on the forum or ask an admin to raise it.`,
+  alertSent: (alert: number, recipients: number) =>
+    `Alert #${alert} sent to ${members(recipients)}. Text STATUS ${alert} for acknowledgements, UPDATE ${alert} <text> to follow up, ALLCLEAR ${alert} to stand down.`,
+
+  // confirmation
+  confirmNudge: () => 'Reply CONFIRM and the code we sent to go ahead, or CANCEL.',
+  wrongCode: (triesLeft: number) =>
+    `That code is not right. Reply CONFIRM and the code we sent (${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left), or CANCEL.`,
+  tooManyWrongCodes: (kind: FlowKind) =>
+    `Three wrong codes: the ${flowName(kind)} is cancelled and nothing was sent. ${startAgain(kind)}`,
+  nothingToConfirm: () => 'Nothing to confirm. Send RAISE to raise an alert, or HELP.',
+  nothingToAnswer: () => 'Nothing to answer: no raise in progress. Send RAISE to raise an alert, or HELP.',
+
+  // any step
+  cancelled: (kind: FlowKind) => `Cancelled: the ${flowName(kind)} was not sent. ${startAgain(kind)}`,
+  nothingToCancel: () => 'Nothing to cancel. Send HELP for the commands.',
+  expired: (kind: FlowKind, minutes: number) =>
+    `Your ${flowName(kind)} expired after ${minutes} minutes without a reply. Nothing was sent. ${startAgain(kind)}`,
+
+  // follow-ups
+  usageUpdate: () => 'To send a follow-up: UPDATE then the alert number and the text, e.g. UPDATE 12 Patch released.',
+  usageAllclear: () => 'To stand an alert down: ALLCLEAR then the alert number, e.g. ALLCLEAR 12 Contained.',
+  noSuchAlert: (alert: number) => `There is no alert #${alert}. Check the number in the alert text.`,
+  notYours: (alert: number, what: 'UPDATE' | 'ALLCLEAR') =>
+    `Only the member who raised #${alert} or an admin can send ${what} for it.`,
+  alertClosed: (alert: number) => `Alert #${alert} is closed (all clear sent). Nothing was sent.`,
+  confirmUpdate: (alert: number, text: string, reach: number, code: string) =>
+    `Update to the ${members(reach)} who received #${alert}: "${text}". Reply CONFIRM ${code} to send it, or CANCEL.`,
+  confirmAllclear: (alert: number, text: string, reach: number, code: string) =>
+    `All clear for #${alert} to ${members(reach)}${text ? `: "${text}"` : ''}. It closes the alert. Reply CONFIRM ${code} to send it, or CANCEL.`,
+  updateSent: (alert: number, recipients: number) =>
+    `Update for #${alert} sent to ${members(recipients)}. Text STATUS ${alert} for acknowledgements.`,
+  allclearSent: (alert: number, recipients: number) =>
+    `All clear for #${alert} sent to ${members(recipients)}; the alert is closed.`,
+
+  // opt out
+  stopped: () => 'You will no longer get Batsignal alert texts. Text START to rejoin.',
+  started: () => 'You will get Batsignal alert texts again. Text STOP to opt out.',
+
+  // what is pending, for HELP
+  pending: (kind: FlowKind, step: 'threshold' | 'description' | 'confirm') =>
+    step === 'threshold'
+      ? 'Your raise is waiting: reply YES or NO, or CANCEL.'
+      : step === 'description'
+        ? 'Your raise is waiting for a description, or CANCEL.'
+        : `Your ${flowName(kind)} is waiting: reply CONFIRM and the code, or CANCEL.`,
+};
+
+function flowName(kind: FlowKind): string {
+  return kind === 'raise' ? 'raise' : kind === 'update' ? 'update' : 'all clear';
+}
+
+function startAgain(kind: FlowKind): string {
+  return kind === 'raise' ? 'Send RAISE to start again.' : kind === 'update' ? 'Send UPDATE to try again.' : 'Send ALLCLEAR to try again.';
+}

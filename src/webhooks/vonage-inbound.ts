@@ -64,7 +64,9 @@ export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps,
       req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
       return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
     }
-    req.log.info({ ...result, ...facts }, 'inbound sms');
+    // A member over the loop cap is worth a look (an auto-responder, or someone in trouble).
+    if (result.reason === 'rate_limited') req.log.warn({ ...result, ...facts }, 'inbound sms');
+    else req.log.info({ ...result, ...facts }, 'inbound sms');
     return reply.code(200).send(ACCEPTED);
   };
 

@@ -81,7 +81,9 @@ export function contextNeeds(state: ConversationState | null, cmd: Command): Nee
     case 'yes':
       return { ...none, state: true, audienceSize: s.name === 'awaitingThreshold' && s.summary !== null };
     case 'text':
-      return { ...none, state: true, audienceSize: s.name === 'awaitingDescription' };
+      // In awaitingConfirm a bare code is a CONFIRM.
+      if (s.name !== 'awaitingConfirm') return { ...none, state: true, audienceSize: s.name === 'awaitingDescription' };
+    // falls through
     case 'confirm':
       if (s.name !== 'awaitingConfirm') return { ...none, state: true };
       if (s.action.kind === 'raise') return { ...none, state: true, raisesLastHour: true };

@@ -1,0 +1,89 @@
+import t from 'tap';
+import { parseCommand, plainText, type Command } from '../src/conversation/parse.js';
+
+const cases: [string, Command][] = [
+  // ACK: case, spaces, punctuation, '#', glued number, trailing words after ACK <n>
+  ['ack', { kind: 'ack', alert: null, loose: false }],
+  ['ACK', { kind: 'ack', alert: null, loose: false }],
+  ['Ack 12.', { kind: 'ack', alert: 12, loose: false }],
+  ['ACK #12', { kind: 'ack', alert: 12, loose: false }],
+  ['ACK12', { kind: 'ack', alert: 12, loose: false }],
+  ['  ack   12  ', { kind: 'ack', alert: 12, loose: false }],
+  ['ACK no. 12', { kind: 'ack', alert: 12, loose: false }],
+  ['ack 12 thanks, checking our estate', { kind: 'ack', alert: 12, loose: false }],
+  ['Acknowledged', { kind: 'ack', alert: null, loose: false }],
+  ['acknowledge 7!', { kind: 'ack', alert: 7, loose: false }],
+  ['"ACK 3"', { kind: 'ack', alert: 3, loose: false }],
+  ['ACK 99999999999', { kind: 'ack', alert: 99999999999, loose: false }],
+  // OK / OKAY: an ACK, but only alone or with a number
+  ['ok', { kind: 'ack', alert: null, loose: true }],
+  ['OK 12', { kind: 'ack', alert: 12, loose: true }],
+  ['Okay #4.', { kind: 'ack', alert: 4, loose: true }],
+  ['ok thanks', { kind: 'text', text: 'ok thanks' }],
+  ['acks', { kind: 'text', text: 'acks' }],
+  // STATUS
+  ['status', { kind: 'status', alert: null }],
+  ['Status 12?', { kind: 'status', alert: 12 }],
+  ['STATUS #3', { kind: 'status', alert: 3 }],
+  ['status of the network is unknown', { kind: 'text', text: 'status of the network is unknown' }],
+  // CONFIRM
+  [' CONFIRM 4821 ', { kind: 'confirm', code: '4821' }],
+  ['confirm 482 113', { kind: 'confirm', code: '482113' }],
+  ['Confirmed: 482113.', { kind: 'confirm', code: '482113' }],
+  ['CONFIRM', { kind: 'confirm', code: null }],
+  // one-word answers
+  ['yes', { kind: 'yes' }],
+  ['Y', { kind: 'yes' }],
+  ['Yes!', { kind: 'yes' }],
+  ['no.', { kind: 'no' }],
+  ['N', { kind: 'no' }],
+  ['cancel', { kind: 'cancel' }],
+  ['Help', { kind: 'help' }],
+  ['HELP?', { kind: 'help' }],
+  // opting out: the exact words alone, nothing else
+  ['STOP', { kind: 'stop' }],
+  ['stop.', { kind: 'stop' }],
+  ['StopAll', { kind: 'stop' }],
+  ['UNSUBSCRIBE', { kind: 'stop' }],
+  ['stop sending me these', { kind: 'text', text: 'stop sending me these' }],
+  ['Stop clicking links in the email', { kind: 'text', text: 'Stop clicking links in the email' }],
+  ['STOP ALL', { kind: 'text', text: 'STOP ALL' }],
+  ['quit', { kind: 'text', text: 'quit' }],
+  ['end', { kind: 'text', text: 'end' }],
+  ['start', { kind: 'start' }],
+  ['UNSTOP', { kind: 'start' }],
+  // RAISE
+  ['raise', { kind: 'raise', summary: null, exercise: false }],
+  ['RAISE.', { kind: 'raise', summary: null, exercise: false }],
+  ['RAISE!', { kind: 'raise', summary: null, exercise: false }],
+  ['Raise Ransomware on PACS at Northtown', { kind: 'raise', summary: 'Ransomware on PACS at Northtown', exercise: false }],
+  ['RAISE: phishing wave, subject "Invoice"', { kind: 'raise', summary: 'phishing wave, subject "Invoice"', exercise: false }],
+  ['RAISE EXERCISE test the cascade', { kind: 'raise', summary: 'test the cascade', exercise: true }],
+  ['raise exercise', { kind: 'raise', summary: null, exercise: true }],
+  ['RAISE exercises are planned', { kind: 'raise', summary: 'exercises are planned', exercise: false }],
+  ['Raised concerns with IT', { kind: 'text', text: 'Raised concerns with IT' }],
+  // UPDATE / ALLCLEAR
+  ['UPDATE 12 Patch released, apply KB123', { kind: 'update', alert: 12, text: 'Patch released, apply KB123' }],
+  ['update #12: isolate SMB', { kind: 'update', alert: 12, text: 'isolate SMB' }],
+  ['UPDATE', { kind: 'update', alert: null, text: '' }],
+  ['update 12', { kind: 'update', alert: 12, text: '' }],
+  ['ALLCLEAR 12', { kind: 'allclear', alert: 12, text: '' }],
+  ['All clear 12 - contained at source', { kind: 'allclear', alert: 12, text: 'contained at source' }],
+  ['all-clear #5.', { kind: 'allclear', alert: 5, text: '' }],
+  ['ALL CLEAR', { kind: 'allclear', alert: null, text: '' }],
+  // free text, tidied
+  ['We are seeing it too', { kind: 'text', text: 'We are seeing it too' }],
+  ['constructor', { kind: 'text', text: 'constructor' }],
+  ['', { kind: 'text', text: '' }],
+  ['\u201CSmart\u201D quotes \u2013 and\u2026', { kind: 'text', text: '"Smart" quotes - and...' }],
+  ['line one\nline two\r\n\u0007bell', { kind: 'text', text: 'line one line two bell' }],
+];
+
+t.test('variants', async (t) => {
+  for (const [input, expected] of cases) t.same(parseCommand(input), expected, JSON.stringify(input));
+});
+
+t.test('plainText keeps accented letters and symbols that are not layout', async (t) => {
+  t.equal(plainText('  Caf\u00e9  \u00a3100 \t '), 'Caf\u00e9 \u00a3100');
+  t.equal(plainText('x'.repeat(2000)).length, 2000, 'long text is not cut here');
+});

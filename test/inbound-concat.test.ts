@@ -7,7 +7,7 @@ import type { Tx } from '../src/db/connect.js';
 import type { Member } from '../src/db/schema.js';
 import { installErrorHandler } from '../src/http/errors.js';
 import { registerVonageInbound } from '../src/webhooks/vonage-inbound.js';
-import { sweepConcat } from '../src/inbound/sweeper.js';
+import { startConcatSweeper, sweepConcat } from '../src/inbound/sweeper.js';
 import type { Converse } from '../src/inbound/pipeline.js';
 import { freshDatabase } from './helpers/db.js';
 import { inboundParams, simulatedPhone } from './helpers/phone.js';
@@ -83,6 +83,18 @@ t.test('an incomplete message is read with what arrived once the timeout passes 
   t.same(heard.map((h) => h.text), [parts[0] + '... ' + parts[2]], 'the late part starts a new group, still waiting');
   const outcomes = await db.selectFrom('inbound_messages').select(['concat_part', 'outcome']).orderBy('received_at').orderBy('concat_part').execute();
   t.same(outcomes.map((o) => o.outcome), ['assembled', 'assembled', 'part']);
+});
+
+t.test('the background sweeper (as src/workers.ts starts it) reads a timed-out message', async (t) => {
+  const { db, app, config, time, heard, converse, phone } = await setup(t);
+  await phone.sendParts(parts, [2, 3], 'F6');
+  const sweeper = startConcatSweeper({ config, db, converse }, () => time.now, app.log, 20);
+  t.teardown(() => sweeper.stop());
+  time.advance(30);
+  // Waits for the outcome (not a timing assertion): the sweeper runs every 20 ms.
+  for (let i = 0; i < 250 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await sweeper.stop();
+  t.same(heard.map((h) => h.text), ['... ' + parts[1] + parts[2]]);
 });
 
 t.test('an incomplete message is read before the same sender\'s next text (opportunistic)', async (t) => {

@@ -25,8 +25,13 @@ export async function sweepConcat(deps: PipelineDeps, now: Date, log?: FastifyBa
 }
 
 /** Runs sweepConcat every few seconds until stopped. */
-export function startConcatSweeper(deps: PipelineDeps, clock: () => Date, log: FastifyBaseLogger): { stop(): Promise<void> } {
-  const everyMs = Math.min(5000, Math.max(1000, (deps.config.concatTimeoutSeconds * 1000) / 2));
+export function startConcatSweeper(
+  deps: PipelineDeps,
+  clock: () => Date,
+  log: FastifyBaseLogger,
+  // Half the timeout, between 1 and 5 s: a timed-out text waits at most that much longer.
+  everyMs = Math.min(5000, Math.max(1000, (deps.config.concatTimeoutSeconds * 1000) / 2)),
+): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return; // a slow pass is not stacked on

@@ -14,6 +14,7 @@ import { registerAlertRoutes } from './alerts/routes.js';
 import { registerDashboard } from './web/dashboard.js';
 import { registerSimulator } from './web/simulator.js';
 import { registerMetrics } from './metrics/routes.js';
+import { registerExerciseRoutes } from './alerts/exercise.js';
 import type { PhoneSimulator } from './channels/sms/simulator.js';
 
 export interface AppDeps {
@@ -56,6 +57,7 @@ export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logg
   await app.register(async (s) => registerAlertRoutes(s, deps));
   await app.register(async (s) => registerDashboard(s, deps));
   await app.register(async (s) => registerSimulator(s, deps));
+  await app.register(async (s) => registerExerciseRoutes(s, deps));
   await app.register(async (s) => registerMetrics(s, deps));
   return app;
 }

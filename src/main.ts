@@ -5,11 +5,14 @@ import { systemClock } from './clock.js';
 import { openDatabase, resolveAdminTokens } from './runtime.js';
 import { startWorkers } from './workers.js';
 import { loggerOptions } from './logging.js';
+import { createPhoneSimulator } from './channels/sms/simulator.js';
 
 export async function serve(config: Config): Promise<void> {
   const rt = await openDatabase(config, (m) => console.error(m));
   const { tokens, generated } = await resolveAdminTokens(config);
-  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens };
+  // No Vonage credentials: texts go to the built-in phone simulator (/simulator) instead.
+  const simulator = config.vonage ? undefined : createPhoneSimulator(rt.db);
+  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens, simulator };
   const app = await buildApp(deps, loggerOptions(config));
   const workers = startWorkers(deps, app.log);
 
@@ -31,6 +34,11 @@ export async function serve(config: Config): Promise<void> {
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as { port: number }).port}`;
   console.log(`Batsignal listening on ${base} (database: ${rt.embedded ? `embedded, in ${config.dataDir}` : 'DATABASE_URL'})`);
   if (generated) console.log(`Admin token (kept in ${config.dataDir}/admin-token): ${generated}`);
+  if (simulator) {
+    const link = generated ? `${base}/simulator#token=${encodeURIComponent(generated)}` : `${base}/simulator (sign in with your ADMIN_TOKEN)`;
+    console.log(`Phone simulator: ${link}`);
+    console.log('No Vonage credentials: texts go to the phone simulator, no real texts are sent.');
+  }
 }
 
 // Run directly (node dist/src/main.js / tsx src/main.ts).

@@ -1,5 +1,210 @@
-import type { FastifyInstance } from 'fastify';
+// The phone simulator's web side: the /simulator page and its JSON API. Registered only when the
+// simulator is the SMS sender (no Vonage credentials), so with Vonage every path here is a 404.
+// A text typed into a simulated phone is posted to the real inbound webhook with app.inject:
+// same signature check, parsing, de-duplication, state machine and outbox as a real text.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppDeps } from '../app.js';
+import type { PhoneSimulator, SimulatedText } from '../channels/sms/simulator.js';
+import { requireBearer } from '../http/auth.js';
+import { HttpError } from '../http/errors.js';
+import { normalisePhone, toVonage } from '../members/phone.js';
+import { MAX_TEXT_CHARS } from '../inbound/params.js';
+import { signVonageParams, type WebhookParams } from '../webhooks/signature.js';
+import { exerciseMode } from '../alerts/exercise.js';
+import { inboundRequests, vonageTimestamp } from './simulator-inbound.js';
+import { nhsukStylesheet, simulatorPage } from './simulator-page.js';
+import { SIMULATOR_SCRIPT } from './simulator-script.js';
+import { SIMULATOR_STYLE } from './simulator-style.js';
 
-// Placeholder: filled in by its feature.
-export async function registerSimulator(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+const INBOUND_PATH = '/webhooks/vonage/inbound';
+const STATUS_PATH = '/webhooks/vonage/status';
+/** A receipt comes a moment after the send, as Vonage's do (and after the dispatcher marks the row sent). */
+const RECEIPT_DELAY_MS = 500;
+const MAX_PHONES_PER_POLL = 12;
+const MAX_MESSAGES_PER_POLL = 200;
+
+// Strict: nothing inline, nothing from elsewhere. The NHS.UK fonts fall back to Arial.
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+function secure(reply: FastifyReply, type: string): FastifyReply {
+  return reply
+    .type(type)
+    .header('Content-Security-Policy', CSP)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Referrer-Policy', 'no-referrer')
+    .header('X-Frame-Options', 'DENY');
+}
+
+const messageJson = (m: SimulatedText) => ({
+  id: m.id,
+  phone: m.phone,
+  from: m.direction === 'in' ? 'phone' : 'batsignal',
+  text: m.text,
+  error: m.error,
+  at: m.createdAt.toISOString(),
+});
+
+export async function registerSimulator(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const sim = deps.simulator;
+  if (!sim) return; // Vonage is configured: no simulator, every path here is a 404.
+  const { config } = deps;
+  const signature = config.signatureSecrets[0] ? { secret: config.signatureSecrets[0], method: config.signatureMethod } : undefined;
+  const sign = (p: WebhookParams) => (signature ? signVonageParams(p, signature.secret, signature.method) : p);
+  const post = (url: string, params: WebhookParams) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(params).toString(),
+    });
+
+  attachReceipts(app, sim, deps, (params) => post(STATUS_PATH, sign(params)));
+
+  const css = await nhsukStylesheet(app);
+  const page = simulatorPage(css.href);
+  app.get('/simulator', async (_req, reply) => secure(reply, 'text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page));
+  app.get('/simulator/simulator.js', async (_req, reply) => secure(reply, 'text/javascript; charset=utf-8').send(SIMULATOR_SCRIPT));
+  app.get('/simulator/simulator.css', async (_req, reply) => secure(reply, 'text/css; charset=utf-8').send(SIMULATOR_STYLE));
+  if (css.serve) {
+    const body = css.serve;
+    app.get(css.href, async (_req, reply) =>
+      secure(reply, 'text/css; charset=utf-8').header('Cache-Control', 'public, max-age=86400').send(body),
+    );
+  }
+
+  // onRequest, not preHandler: the token is checked before the body is even validated.
+  const auth = requireBearer(deps.adminTokens);
+  const api = {
+    onRequest: auth,
+    onSend: async (_req: unknown, reply: FastifyReply, payload: unknown) => {
+      reply.header('Cache-Control', 'no-store');
+      return payload;
+    },
+  };
+
+  /** The phones to show: members (admins first), with the number to text. */
+  app.get('/api/simulator/phones', api, async () => {
+    const members = await deps.db
+      .selectFrom('members')
+      .select(['id', 'name', 'organisation', 'role', 'phone', 'opted_out'])
+      .orderBy('role')
+      .orderBy('id')
+      .limit(200)
+      .execute();
+    return {
+      batsignalNumber: config.batsignalNumber,
+      exercise: (await exerciseMode(deps.db)).on,
+      phones: members.map((m) => ({
+        memberId: m.id,
+        name: m.name,
+        organisation: m.organisation,
+        role: m.role,
+        phone: m.phone,
+        optedOut: m.opted_out,
+      })),
+    };
+  });
+
+  app.get<{ Querystring: { phones: string; after?: string } }>(
+    '/api/simulator/messages',
+    {
+      ...api,
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['phones'],
+          properties: { phones: { type: 'string', maxLength: 400 }, after: { type: 'string', pattern: '^\\d{1,18}$' } },
+        },
+      },
+    },
+    async (req) => {
+      const phones = req.query.phones.split(',').filter((p) => p !== '');
+      if (phones.length > MAX_PHONES_PER_POLL) throw new HttpError(400, 'too_many_phones', `at most ${MAX_PHONES_PER_POLL} phones at once`);
+      if (!phones.every((p) => /^\+[1-9]\d{5,14}$/.test(p))) throw new HttpError(400, 'bad_phone', 'phones are E.164 numbers separated by commas');
+      const rows = await sim.messages(phones, req.query.after ?? '0', MAX_MESSAGES_PER_POLL + 1);
+      return { messages: rows.slice(0, MAX_MESSAGES_PER_POLL).map(messageJson), more: rows.length > MAX_MESSAGES_PER_POLL };
+    },
+  );
+
+  app.post<{ Body: { phone: string; text: string } }>(
+    '/api/simulator/send',
+    {
+      ...api,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['phone', 'text'],
+          additionalProperties: false,
+          properties: { phone: { type: 'string', maxLength: 40 }, text: { type: 'string', minLength: 1, maxLength: MAX_TEXT_CHARS } },
+        },
+      },
+    },
+    async (req) => {
+      const phone = normalisePhone(req.body.phone, config.defaultCountry);
+      if (!phone.ok) throw new HttpError(400, 'bad_phone', phone.reason);
+      const now = deps.clock();
+      // Stored first, so the phone shows its own text above the reply the dispatcher may send at once.
+      const stored = await sim.recordInbound(phone.e164, req.body.text, now);
+      const requests = inboundRequests({
+        msisdn: toVonage(phone.e164),
+        to: config.batsignalNumber,
+        text: req.body.text,
+        now,
+        newMessageId: () => `SIM-${randomUUID()}`,
+        concatRef: String(randomBytes(2).readUInt16BE() & 0xff),
+        signature,
+      });
+      for (const params of requests) {
+        const res = await post(INBOUND_PATH, params);
+        if (res.statusCode < 200 || res.statusCode > 205) {
+          let reason = `the webhook answered ${res.statusCode}`;
+          try {
+            const body = res.json() as { message?: unknown };
+            if (typeof body.message === 'string') reason += `: ${body.message}`;
+          } catch {
+            // not JSON: the status says enough
+          }
+          await sim.markRefused(stored.id, reason);
+          return { message: messageJson({ ...stored, error: reason }), delivered: false, parts: requests.length };
+        }
+      }
+      return { message: messageJson(stored), delivered: true, parts: requests.length };
+    },
+  );
+}
+
+/** Delivery receipts for simulated sends, through the real status webhook, as Vonage would post them. */
+function attachReceipts(app: FastifyInstance, sim: PhoneSimulator, deps: AppDeps, post: (p: WebhookParams) => Promise<unknown>): void {
+  const timers = new Set<NodeJS.Timeout>();
+  let closed = false;
+  sim.onDelivered((msg, providerId) => {
+    if (closed) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const now = deps.clock();
+      const scts = vonageTimestamp(now).replace(/\D/g, '').slice(2, 12); // YYMMDDHHMM
+      post({
+        msisdn: msg.to.replace(/^\+/, ''),
+        to: msg.from,
+        'network-code': '23410',
+        messageId: providerId,
+        price: '0.00000000',
+        status: 'delivered',
+        scts,
+        'err-code': '0',
+        'client-ref': msg.id,
+        'message-timestamp': vonageTimestamp(now),
+      }).catch((err) => app.log.warn({ err }, 'simulator receipt'));
+    }, RECEIPT_DELAY_MS);
+    timer.unref();
+    timers.add(timer);
+  });
+  app.addHook('onClose', async () => {
+    closed = true;
+    sim.onDelivered(undefined);
+    for (const t of timers) clearTimeout(t);
+  });
+}

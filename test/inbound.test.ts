@@ -25,7 +25,7 @@ async function setup(t: Test, env: Record<string, string> = {}) {
 /** Signs exactly these params (inboundParams always fills in the usual fields). */
 const signedExactly = (p: Record<string, string>, method: SignatureMethod = 'md5hash') => signVonageParams(p, SECRET, method);
 
-const count = async (db: Database, table: 'inbound_messages' | 'outbox' | 'stranger_replies') =>
+const count = async (db: Database, table: 'inbound_messages' | 'outbox' | 'stranger_replies' | 'alerts') =>
   (await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
 
 const inbound = (db: Database) => db.selectFrom('inbound_messages').selectAll().orderBy('received_at').execute();
@@ -221,4 +221,33 @@ t.test('duplicates: a retried webhook and two copies at the same instant are pro
   await phone.expect(/RAISE/);
   await phone.expectNothing();
   t.equal(await count(db, 'inbound_messages'), '2');
+});
+
+t.test('with the conversation: a raise by text over GET, JSON and form, description in three parts out of order', async (t) => {
+  const { db, app, time } = await setup(t);
+  await db.insertInto('members').values({ name: 'Ben Other', phone: '+447700900002', organisation: 'Southtown Trust' }).execute();
+  const raiser = simulatedPhone(app, db, MEMBER, { secret: SECRET, t });
+  const other = simulatedPhone(app, db, '+447700900002', { secret: SECRET, t });
+  const spoofer = simulatedPhone(app, db, '+447700900666', { secret: SECRET, t });
+
+  await raiser.send('RAISE', {}, 'get');
+  await raiser.expect(/propagate to other NHS organisations\? Reply YES or NO/);
+  time.advance(20);
+  await raiser.send(' yes ', {}, 'json');
+  await raiser.expect(/Describe the incident/);
+  time.advance(20);
+  const summary = ['Ransomware on the imaging network at Northtown, ', 'spreading over SMB. Block 445 at the ', 'border and watch for .locked files'];
+  await raiser.sendParts(summary, [2, 3, 1]);
+  const confirm = await raiser.expect(/Alert to 1 member: ".*imaging network.*445 at the border.*". Reply CONFIRM (\d+)/);
+  const code = /CONFIRM (\d+)/.exec(confirm)![1]!;
+
+  await spoofer.send(`CONFIRM ${code}`);
+  await spoofer.expect(/members only/);
+  t.equal(await count(db, 'alerts'), '0', 'a stranger sending the code raises nothing');
+
+  time.advance(20);
+  await raiser.send(`CONFIRM ${code}`);
+  await raiser.expect(/Alert #1 sent to 1 member/);
+  await other.expect(/BATSIGNAL #1 from Ada Member \(Northtown Trust\): Ransomware on the imaging network/);
+  await raiser.expectNothing();
 });

@@ -89,9 +89,9 @@ export function simulatedPhone(app: FastifyInstance, db: Database, number: strin
 
   const phone = {
     number: e164,
-    /** Texts the service: one webhook, a fresh messageId. Throws unless the webhook answered 200. */
-    async send(text: string, extra: WebhookParams = {}): Promise<LightMyRequestResponse> {
-      const res = await phone.post(inboundParams(e164, text, { ...opts, extra }));
+    /** Texts the service: one webhook (extra fields merged in), a fresh messageId. Throws unless it answered 200. */
+    async send(text: string, extra: WebhookParams = {}, format: WebhookFormat = opts.format ?? 'form'): Promise<LightMyRequestResponse> {
+      const res = await phone.post(inboundParams(e164, text, { ...opts, extra }), format);
       if (res.statusCode !== 200) throw new Error(`webhook for "${text.slice(0, 40)}" answered ${res.statusCode}: ${res.body}`);
       return res;
     },

@@ -184,3 +184,23 @@ t.test('the exercise switch is kept in settings', async (t) => {
   await app.inject({ method: 'POST', url: '/api/exercise', headers: auth, payload: { on: false } });
   t.equal(await exerciseModeOn(db), false, 'switched off again');
 });
+
+t.test('with the exercise switch on, a plain RAISE becomes an exercise from the first reply', async (t) => {
+  const { app, db } = await setup(t);
+  await app.inject({ method: 'POST', url: '/api/exercise', headers: auth, payload: { on: true } });
+  const text = (body: string) => app.inject({ method: 'POST', url: '/api/simulator/send', headers: auth, payload: { phone: A, text: body } });
+  const lastReply = async () =>
+    (await db.selectFrom('outbox').select('body').where('recipient', '=', A).orderBy('id', 'desc').executeTakeFirstOrThrow()).body;
+  await text('RAISE');
+  t.match(await lastReply(), /^EXERCISE raise\./, 'the threshold question says EXERCISE');
+  await text('YES');
+  await text('Ransomware on ward PCs at Northtown, look for .locked files');
+  const confirm = await lastReply();
+  t.match(confirm, /^EXERCISE alert to 1 member/);
+  const code = /CONFIRM (\d+)/.exec(confirm)?.[1];
+  await text(`CONFIRM ${code}`);
+  const alert = await db.selectFrom('alerts').selectAll().executeTakeFirstOrThrow();
+  t.equal(alert.exercise, true, 'the alert is an exercise');
+  const broadcast = await db.selectFrom('outbox').select('body').where('recipient', '=', B).executeTakeFirstOrThrow();
+  t.match(broadcast.body, /^EXERCISE BATSIGNAL #1 .* THIS IS AN EXERCISE\.$/, "B's text says EXERCISE at both ends");
+});

@@ -13,6 +13,7 @@ import { parseCommand } from './parse.js';
 import { contextNeeds, IDLE, step, type StepContext } from './machine.js';
 import { loadConversation, raisesInLastHour, saveConversation } from './store.js';
 import { executeEffect } from './effects.js';
+import { exerciseModeOn } from '../alerts/exercise.js';
 
 /** Six digits: one chance in a million per guess, and three guesses end the raise. */
 export function oneTimeCode(): string {
@@ -20,7 +21,9 @@ export function oneTimeCode(): string {
 }
 
 export async function converse(trx: Tx, deps: { config: Config }, member: Member, text: string, now: Date): Promise<void> {
-  const cmd = parseCommand(text);
+  const parsed = parseCommand(text);
+  // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
+  const cmd = parsed.kind === 'raise' && !parsed.exercise && (await exerciseModeOn(trx)) ? { ...parsed, exercise: true } : parsed;
   // ACK <n>, STATUS, STOP and START skip the conversation row entirely: the ACK path is hot.
   const stateNeeded = contextNeeds(null, cmd).state;
   const state = stateNeeded ? await loadConversation(trx, member.id) : IDLE;

@@ -63,7 +63,8 @@ export async function registerSimulator(app: FastifyInstance, deps: AppDeps): Pr
 
   attachReceipts(app, sim, deps, (params) => post(STATUS_PATH, sign(params)));
 
-  const css = await nhsukStylesheet(app);
+  // The dashboard serves the NHS.UK stylesheet at /assets/nhsuk-frontend.min.css (src/web/static.ts): reuse it.
+  const css = await nhsukStylesheet(app, ['/assets/nhsuk-frontend.min.css']);
   const page = simulatorPage(css.href);
   app.get('/simulator', async (_req, reply) => secure(reply, 'text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page));
   app.get('/simulator/simulator.js', async (_req, reply) => secure(reply, 'text/javascript; charset=utf-8').send(SIMULATOR_SCRIPT));

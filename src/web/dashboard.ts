@@ -1,5 +1,99 @@
+// GET /dashboard: the admin dashboard. The page is a shell with no data in it; its script asks
+// for the admin token, keeps it in sessionStorage and reads the JSON API with it (src/alerts/routes.ts),
+// so nothing about an alert or a member reaches a browser that has not presented the token.
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
+import { page } from './layout.js';
+import { PAGE_SECURITY_HEADERS, registerNhsukAssets } from './static.js';
+import { DASHBOARD_SCRIPT } from './dashboard-client.js';
+import { DASHBOARD_STYLE } from './dashboard-style.js';
 
-// Placeholder: filled in by its feature.
-export async function registerDashboard(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+export const DASHBOARD_PATH = '/dashboard';
+const SCRIPT_PATH = '/dashboard/dashboard.js';
+const STYLE_PATH = '/dashboard/dashboard.css';
+
+const MAIN = `
+<h1 class="nhsuk-heading-l">Alerts dashboard</h1>
+<noscript><div class="nhsuk-warning-callout"><h2 class="nhsuk-warning-callout__label">JavaScript needed</h2>
+<p>This page needs JavaScript to read alerts with your admin token. The same data is in the API: see docs/dashboard.md.</p></div></noscript>
+
+<form id="signin" class="bs-signin" novalidate hidden>
+  <div class="nhsuk-form-group" id="token-group">
+    <label class="nhsuk-label nhsuk-label--s" for="token">Admin token</label>
+    <div class="nhsuk-hint" id="token-hint">Printed when Batsignal started (and kept in its data directory as admin-token). It stays in this browser tab only.</div>
+    <p class="nhsuk-error-message" id="token-error" hidden></p>
+    <input class="nhsuk-input nhsuk-input--width-20" id="token" name="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-hint token-error">
+  </div>
+  <button class="nhsuk-button" type="submit">Show alerts</button>
+</form>
+
+<div id="board" hidden>
+  <p class="nhsuk-body-s bs-toolbar"><span id="updated" aria-live="polite">Loading…</span>
+    <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small bs-toolbar__item" type="button" id="signout">Sign out</button></p>
+  <div class="nhsuk-error-summary" id="problem" role="alert" tabindex="-1" hidden>
+    <h2 class="nhsuk-error-summary__title">There is a problem</h2>
+    <div class="nhsuk-error-summary__body"><p id="problem-text"></p></div>
+  </div>
+
+  <p class="nhsuk-body" id="no-alerts" hidden>No alerts have been raised yet.</p>
+
+  <section id="detail" aria-labelledby="detail-title" hidden>
+    <h2 class="nhsuk-heading-m" id="detail-title"></h2>
+    <p class="nhsuk-body" id="detail-tags"></p>
+    <div class="nhsuk-warning-callout" id="exercise-callout" hidden>
+      <h3 class="nhsuk-warning-callout__label"><span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>Exercise</span></h3>
+      <p>This alert is an exercise, not a real incident.</p>
+    </div>
+    <p class="nhsuk-body" id="detail-summary"></p>
+    <p class="nhsuk-body-s" id="detail-meta"></p>
+    <ul class="bs-counts" id="counts" aria-label="Counts"></ul>
+    <h3 class="nhsuk-heading-s" id="nonresponders-title">Not acknowledged</h3>
+    <p class="nhsuk-body-s bs-toolbar">
+      <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small bs-toolbar__item" type="button" id="csv-unacked">Download not acknowledged (CSV)</button>
+      <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small bs-toolbar__item" type="button" id="csv-all">Download all recipients (CSV)</button>
+    </p>
+    <p class="nhsuk-body" id="nonresponders-none" hidden>Everyone has acknowledged.</p>
+    <table class="nhsuk-table-responsive" id="nonresponders">
+      <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Recipients who have not acknowledged</caption>
+      <thead class="nhsuk-table__head"><tr class="nhsuk-table__row">
+        <th class="nhsuk-table__header" scope="col">Name</th>
+        <th class="nhsuk-table__header" scope="col">Organisation</th>
+        <th class="nhsuk-table__header" scope="col">Phone</th>
+        <th class="nhsuk-table__header" scope="col">Text</th>
+      </tr></thead>
+      <tbody class="nhsuk-table__body" id="nonresponders-body"></tbody>
+    </table>
+    <p class="nhsuk-body-s" id="nonresponders-more" hidden></p>
+  </section>
+
+  <section id="list" aria-labelledby="list-title">
+    <h2 class="nhsuk-heading-m" id="list-title">All alerts</h2>
+    <table class="nhsuk-table-responsive" id="alerts">
+      <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Alerts, newest first</caption>
+      <thead class="nhsuk-table__head"><tr class="nhsuk-table__row">
+        <th class="nhsuk-table__header" scope="col">Alert</th>
+        <th class="nhsuk-table__header" scope="col">Raised</th>
+        <th class="nhsuk-table__header" scope="col">Acknowledged</th>
+        <th class="nhsuk-table__header" scope="col">Status</th>
+      </tr></thead>
+      <tbody class="nhsuk-table__body" id="alerts-body"></tbody>
+    </table>
+    <p class="nhsuk-body-s" id="optouts"></p>
+  </section>
+</div>
+`;
+
+export async function registerDashboard(app: FastifyInstance, _deps: AppDeps): Promise<void> {
+  await registerNhsukAssets(app);
+  const html = page({ title: 'Alerts dashboard', main: MAIN, homeHref: DASHBOARD_PATH, scripts: [SCRIPT_PATH], styles: [STYLE_PATH] });
+
+  app.get(DASHBOARD_PATH, { schema: { hide: true } }, async (_req, reply) =>
+    reply.headers(PAGE_SECURITY_HEADERS).header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(html),
+  );
+  app.get(SCRIPT_PATH, { schema: { hide: true } }, async (_req, reply) =>
+    reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-cache').type('text/javascript; charset=utf-8').send(DASHBOARD_SCRIPT),
+  );
+  app.get(STYLE_PATH, { schema: { hide: true } }, async (_req, reply) =>
+    reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-cache').type('text/css; charset=utf-8').send(DASHBOARD_STYLE),
+  );
+}

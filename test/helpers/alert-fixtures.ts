@@ -8,6 +8,8 @@ import { createAlert, type NewAlert } from '../../src/alerts/create.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const SIGNATURE_SECRET = 'signature-secret-for-tests';
+/** Batsignal's own number in these tests: outside the members' block (memberSpecs starts at 07700 900000). */
+export const OUR_NUMBER = '447700900999';
 
 export interface MemberSpec {
   name: string;
@@ -96,7 +98,7 @@ export async function ackBySql(db: Database, alertNumber: number, memberId: numb
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ ADMIN_TOKEN, VONAGE_SIGNATURE_SECRET: SIGNATURE_SECRET, ...env });
+  return loadConfig({ ADMIN_TOKEN, VONAGE_SIGNATURE_SECRET: SIGNATURE_SECRET, BATSIGNAL_NUMBER: OUR_NUMBER, ...env });
 }
 
 export async function adminApp(db: Database, now: () => Date = () => new Date(), config = testConfig()): Promise<FastifyInstance> {

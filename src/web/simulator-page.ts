@@ -28,6 +28,7 @@ export function simulatorPage(nhsukCssHref: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Phone simulator – Batsignal</title>
 <link rel="stylesheet" href="${escapeAttr(nhsukCssHref)}">
 <link rel="stylesheet" href="/simulator/simulator.css">
@@ -46,7 +47,7 @@ export function simulatorPage(nhsukCssHref: string): string {
 <div class="sim-banner" role="note">
   <div class="nhsuk-width-container"><strong>Phone simulator — no real texts are sent</strong></div>
 </div>
-<div class="nhsuk-width-container sim-wide">
+<div class="nhsuk-width-container">
 <main class="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent">
   <h1 class="nhsuk-heading-l">Phone simulator</h1>
   <div class="nhsuk-card nhsuk-card--warning sim-intro">

@@ -160,7 +160,9 @@ function phoneCard(m) {
   hide.addEventListener('click', () => setShown(shown.filter((p) => p !== m.phone)));
   head.append(h, hide);
 
-  const meta = el('p', 'nhsuk-body-s sim-phone__meta', (m.organisation ? m.organisation + ' · ' : '') + national(m.phone) + ' ');
+  const meta = el('p', 'nhsuk-body-s sim-phone__meta');
+  if (m.organisation) meta.append(el('span', 'sim-phone__org', m.organisation));
+  meta.append(national(m.phone) + ' ');
   if (m.role === 'admin') meta.append(el('strong', 'nhsuk-tag nhsuk-tag--blue', 'Admin'), ' ');
   const optedOut = el('strong', 'nhsuk-tag nhsuk-tag--grey', 'Opted out');
   optedOut.hidden = !m.optedOut;

@@ -1,14 +1,14 @@
 // The simulator's own styles, on top of the NHS.UK frontend (colours from its palette).
 // Served as /simulator/simulator.css so the page's CSP can forbid inline styles.
 export const SIMULATOR_STYLE = `
-.sim-wide { max-width: 1400px; }
 .sim-banner { background: #ffeb3b; color: #212b32; border-bottom: 4px solid #212b32; padding: 8px 0; font-size: 1.1875rem; }
 .sim-exercise .sim-banner::after { content: ' · Exercise mode on'; font-weight: 700; }
 .sim-intro { margin-bottom: 24px; }
 .sim-toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 24px; margin-bottom: 8px; }
 .sim-toolbar__item { margin-bottom: 0; }
 .sim-add { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0 16px; }
-.sim-add__group { margin-bottom: 16px; }
+.sim-add__group { margin-bottom: 16px; max-width: 100%; min-width: 0; }
+.sim-add .nhsuk-select { max-width: 100%; }
 .sim-add .nhsuk-button { margin-bottom: 16px; }
 .sim--offline .sim-phones { opacity: 0.6; }
 .sim-phones { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 24px; align-items: start; }
@@ -19,6 +19,7 @@ export const SIMULATOR_STYLE = `
 .sim-phone__hide { background: none; border: 0; color: #005eb8; text-decoration: underline; cursor: pointer; font: inherit; font-size: 1rem; padding: 0; }
 .sim-phone__hide:focus { outline: 4px solid #ffeb3b; background: #ffeb3b; color: #212b32; }
 .sim-phone__meta { margin-bottom: 8px; color: #4c6272; }
+.sim-phone__org { display: block; }
 .sim-thread { list-style: none; margin: 0 0 8px; padding: 8px; height: 24rem; overflow-y: auto; background: #f0f4f5;
   border-radius: 12px; display: flex; flex-direction: column; gap: 8px; }
 .sim-thread:focus { outline: 4px solid #ffeb3b; }

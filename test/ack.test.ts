@@ -1,5 +1,9 @@
 // ACK by text, through converse() on a real database.
 import t from 'tap';
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { DB } from '../src/db/schema.js';
+import { converse } from '../src/conversation/handle.js';
 import { loadConfig } from '../src/config.js';
 import { createAlert } from '../src/alerts/create.js';
 import type { Database } from '../src/db/connect.js';
@@ -110,4 +114,21 @@ t.test('many open alerts: the list is capped', async (t) => {
   const { db, jane, bob } = await setup(t);
   for (let i = 0; i < 6; i++) await raise(db, jane, `Alert ${i}`, min(i));
   t.equal(await talker(db, config, bob, () => min(9)).say('ACK'), 'Acknowledged #6. Thank you. Still open for you: #5, #4, #3 and more - reply ACK 5, ACK 4, ACK 3.');
+});
+
+t.test('the ACK path stays small: one statement for the ACK, then the reply into the outbox', async (t) => {
+  const { db, url } = await freshDatabase(t);
+  const [jane, bob] = await insertMembers(db, [{ name: 'Jane Smith' }, { name: 'Bob Jones' }]);
+  await raise(db, jane!, 'First', min(0));
+  const statements: string[] = [];
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const counted = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: (e) => void statements.push(e.query.sql) });
+  t.teardown(() => counted.destroy());
+  for (const text of ['ACK 1', 'ACK']) {
+    statements.length = 0;
+    await counted.transaction().execute((trx) => converse(trx, { config }, bob!, text, min(2)));
+    const work = statements.filter((s) => !/^(begin|commit)$/.test(s));
+    t.equal(work.length, 3, `${text}: ack, outbox insert, notify: ${JSON.stringify(work.map((s) => s.trim().slice(0, 30)))}`);
+    t.notOk(statements.some((s) => /conversations|count\(\*\)::int AS n FROM members/.test(s)), `${text}: no conversation read, no audience count`);
+  }
 });

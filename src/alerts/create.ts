@@ -5,7 +5,7 @@ import type { Tx } from '../db/connect.js';
 import type { Alert, AlertSource } from '../db/schema.js';
 import { broadcastText } from './text.js';
 import { notifyOutbox, PRIORITY_BROADCAST } from '../outbox/enqueue.js';
-import { enqueueOtherChannels } from '../channels/fanout.js';
+import { enqueueOtherChannels, type OtherChannels } from '../channels/fanout.js';
 
 export interface NewAlert {
   raiserId: number | null;
@@ -30,7 +30,8 @@ export async function audienceSize(trx: Tx, raiserId: number | null): Promise<nu
   return r.rows[0]!.n;
 }
 
-export async function createAlert(trx: Tx, a: NewAlert, now: Date): Promise<CreatedAlert> {
+/** `channels`: which of forum and email to queue as well (otherChannels(config)); absent: texts only. */
+export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: OtherChannels): Promise<CreatedAlert> {
   // Numbers are what members type (ACK 12): gapless, so taken under a lock rather than a sequence.
   await sql`SELECT pg_advisory_xact_lock(hashtext('batsignal.alert_number'))`.execute(trx);
   const { next } = await trx
@@ -78,7 +79,7 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date): Promise<Crea
     .where('number', '=', next)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await enqueueOtherChannels(trx, alert, a.raiserId);
+  await enqueueOtherChannels(trx, alert, a.raiserId, channels);
   await notifyOutbox(trx);
   return { alert, recipientCount };
 }

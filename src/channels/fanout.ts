@@ -1,6 +1,68 @@
-// The other channels of an alert (email, forum), queued in the alert's own transaction.
+// The other channels of an alert (forum, email), queued in the alert's own transaction: they exist
+// exactly when the alert does. Each channel has its own dispatcher loop, so a forum or mail server
+// that is slow or down never holds up the texts.
+import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Alert } from '../db/schema.js';
+import type { Config } from '../config.js';
+import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { forumExternalId, installId } from './forum/external-id.js';
+import { emailSubject } from './email/render.js';
 
-// Placeholder: filled in by the email/forum feature.
-export async function enqueueOtherChannels(_trx: Tx, _alert: Alert, _raiserId: number | null): Promise<void> {}
+/** Which other channels are configured; absent means off (createAlert's callers pass otherChannels(config)). */
+export interface OtherChannels {
+  discourse?: boolean;
+  smtp?: boolean;
+}
+
+export function otherChannels(config: Pick<Config, 'discourse' | 'smtp'>): OtherChannels {
+  return { discourse: config.discourse !== undefined, smtp: config.smtp !== undefined };
+}
+
+/** Payload of a 'forum' outbox row: the topic's external_id is fixed when the alert is created. */
+export interface ForumPayload {
+  externalId: string;
+}
+
+/** Payload of an 'email' outbox row. */
+export interface EmailPayload {
+  /** The member opted out of alert texts: the email says so and does not ask for an ACK by text. */
+  smsOptedOut: boolean;
+}
+
+/**
+ * One 'forum' row (unless the alert came from the forum: it already is a topic) and one 'email' row
+ * per member with an address, the raiser excepted. Members who sent STOP still get the email:
+ * STOP is the SMS opt-out; they remain members of the network (docs/channels.md).
+ */
+export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: number | null, channels: OtherChannels = {}): Promise<void> {
+  const now = alert.created_at;
+  if (channels.discourse && alert.source !== 'forum' && alert.forum_topic_id === null) {
+    const payload: ForumPayload = { externalId: forumExternalId(await installId(trx), alert.number) };
+    await trx
+      .insertInto('outbox')
+      .values({
+        channel: 'forum',
+        kind: 'alert',
+        priority: PRIORITY_BROADCAST,
+        alert_number: alert.number,
+        member_id: null,
+        recipient: 'forum',
+        body: payload.externalId,
+        payload: JSON.stringify(payload),
+        created_at: now,
+        next_attempt_at: now,
+      })
+      .execute();
+  }
+  if (channels.smtp) {
+    // Set-based: the CONFIRM path stays one statement however many members there are.
+    await sql`
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
+      SELECT 'email', 'alert', ${PRIORITY_BROADCAST}, ${alert.number}, m.id, btrim(m.email), ${emailSubject(alert)},
+             jsonb_build_object('smsOptedOut', m.opted_out), ${now}, ${now}
+      FROM members m
+      WHERE m.email IS NOT NULL AND btrim(m.email) <> '' AND m.id IS DISTINCT FROM ${raiserId}
+      ORDER BY m.id`.execute(trx);
+  }
+}

@@ -1,0 +1,78 @@
+// The alert email: plain text and simple HTML. Pure; every member-supplied word is escaped.
+import { displayNumber, formatUkTime, headline } from '../when.js';
+
+export interface AlertEmailFacts {
+  number: number;
+  raiser_name: string;
+  raiser_org: string;
+  summary: string;
+  exercise: boolean;
+  created_at: Date;
+  forum_topic_url: string | null;
+}
+
+export interface EmailContext {
+  /** The number members text, as Vonage digits. */
+  batsignalNumber: string;
+  /** The recipient opted out of alert texts: no ACK by text (they have no delivery to acknowledge). */
+  smsOptedOut: boolean;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** BATSIGNAL #12: Ransomware spreading via SMB... (EXERCISE first when it is one). */
+export function emailSubject(a: Pick<AlertEmailFacts, 'number' | 'summary' | 'exercise'>): string {
+  return `${a.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${a.number}: ${headline(a.summary, 80)}`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function renderAlertEmail(a: AlertEmailFacts, ctx: EmailContext): RenderedEmail {
+  const from = a.raiser_org ? `${a.raiser_name} (${a.raiser_org})` : a.raiser_name;
+  const number = displayNumber(ctx.batsignalNumber);
+  const when = formatUkTime(a.created_at);
+  const exercise = a.exercise ? 'THIS IS AN EXERCISE. No real incident is taking place.' : null;
+  const ack = ctx.smsOptedOut
+    ? `You opted out of alert texts, so this alert reached you by email only. Text START to ${number} to get alerts by text again.`
+    : `To acknowledge, text ACK ${a.number} to ${number}. You were also sent this alert by text.`;
+  const forum = a.forum_topic_url ? `Discussion on the forum: ${a.forum_topic_url}` : null;
+
+  const text = [
+    exercise,
+    `BATSIGNAL #${a.number}`,
+    '',
+    a.summary.trim(),
+    '',
+    `Raised by ${from} at ${when}.`,
+    '',
+    ack,
+    forum,
+    '',
+    'Do not reply to this email: replies are not read. No patient data by text, email or forum.',
+  ]
+    .filter((l): l is string => l !== null)
+    .join('\n');
+
+  const p = (s: string, style = '') => `<p${style ? ` style="${style}"` : ''}>${escapeHtml(s)}</p>`;
+  const html = [
+    '<!doctype html><html><body style="font-family: Arial, sans-serif; font-size: 16px; color: #212b32;">',
+    exercise ? p(exercise, 'background: #ffeb3b; padding: 8px; font-weight: bold;') : '',
+    `<h1 style="font-size: 24px; color: #d5281b;">${a.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${a.number}</h1>`,
+    p(a.summary.trim(), 'font-size: 19px; white-space: pre-wrap;'),
+    p(`Raised by ${from} at ${when}.`),
+    p(ack, 'font-weight: bold;'),
+    a.forum_topic_url && /^https?:\/\//i.test(a.forum_topic_url)
+      ? `<p>Discussion on the forum: <a href="${escapeHtml(a.forum_topic_url)}">${escapeHtml(a.forum_topic_url)}</a></p>`
+      : '',
+    p('Do not reply to this email: replies are not read. No patient data by text, email or forum.', 'color: #4c6272; font-size: 14px;'),
+    '</body></html>',
+  ].join('\n');
+
+  return { subject: emailSubject(a), text, html };
+}

@@ -1,0 +1,103 @@
+// The email channel: one message per outbox row over a pooled SMTP transport (nodemailer).
+// Rendered at send time, so a forum link recorded after the alert was created is included.
+import nodemailer from 'nodemailer';
+import type { Database } from '../../db/connect.js';
+import type { SmtpConfig } from '../../config.js';
+import type { OutboxRow } from '../../db/schema.js';
+import type { ChannelSender, SendOutcome } from '../../outbox/channel.js';
+import type { EmailPayload } from '../fanout.js';
+import { renderAlertEmail } from './render.js';
+
+export interface EmailSenderDeps {
+  db: Database;
+  smtp: SmtpConfig;
+  batsignalNumber: string;
+  /** Connection, greeting and socket timeouts in ms (defaults 10 s, 10 s, 30 s; nodemailer's are minutes). */
+  timeouts?: { connection?: number; greeting?: number; socket?: number };
+  /** Pooled connections kept open to the server (default 3). */
+  maxConnections?: number;
+}
+
+export interface EmailSender extends ChannelSender {
+  close(): void;
+}
+
+interface SmtpFailure {
+  code?: string;
+  response?: string;
+  responseCode?: number;
+  permanent?: boolean;
+  message?: string;
+}
+
+/**
+ * A refusal for good (5xx, except 503 which is about session state) fails this recipient with the
+ * server's words; anything else (4xx, connection refused or dropped, timeouts, authentication) is
+ * temporary or about our side, and the row is tried again with backoff.
+ */
+export function classifySmtpError(err: unknown): SendOutcome {
+  const e = (err ?? {}) as SmtpFailure;
+  const reason = (e.response ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim().slice(0, 500);
+  const permanent = e.permanent ?? (typeof e.responseCode === 'number' && e.responseCode >= 500 && e.responseCode !== 503);
+  if (permanent) return { ok: false, retry: false, error: `refused by mail server: ${reason}` };
+  return { ok: false, retry: true, error: `mail server ${e.responseCode ?? e.code ?? 'error'}: ${reason}` };
+}
+
+function domainOf(from: string): string {
+  const m = /@([^@\s<>]+)>?\s*$/.exec(from);
+  return m?.[1] ?? 'batsignal.invalid';
+}
+
+export function createEmailSender(deps: EmailSenderDeps): EmailSender {
+  const t = deps.timeouts ?? {};
+  const transport = nodemailer.createTransport({
+    url: deps.smtp.url,
+    pool: true,
+    maxConnections: deps.maxConnections ?? 3,
+    // The outbox is the retry mechanism (backoff in the data); the pool must not resend on its own.
+    maxRequeues: 0,
+    connectionTimeout: t.connection ?? 10_000,
+    greetingTimeout: t.greeting ?? 10_000,
+    socketTimeout: t.socket ?? 30_000,
+  });
+  const domain = domainOf(deps.smtp.from);
+
+  async function send(row: OutboxRow): Promise<SendOutcome> {
+    if (row.alert_number === null) return { ok: false, retry: false, error: 'email row without an alert' };
+    const alert = await deps.db
+      .selectFrom('alerts')
+      .select(['number', 'raiser_name', 'raiser_org', 'summary', 'exercise', 'created_at', 'forum_topic_url'])
+      .where('number', '=', row.alert_number)
+      .executeTakeFirst();
+    if (!alert) return { ok: false, retry: false, error: `alert #${row.alert_number} not found` };
+    const payload = row.payload as Partial<EmailPayload> | null;
+    const mail = renderAlertEmail(alert, { batsignalNumber: deps.batsignalNumber, smsOptedOut: payload?.smsOptedOut === true });
+    try {
+      const info = await transport.sendMail({
+        from: deps.smtp.from,
+        to: row.recipient,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        // Stable per outbox row: a resend after an uncertain failure carries the same Message-ID.
+        messageId: `<batsignal-${alert.number}-${row.id}@${domain}>`,
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Batsignal-Alert': String(alert.number) },
+      });
+      return { ok: true, providerId: info.messageId };
+    } catch (err) {
+      return classifySmtpError(err);
+    }
+  }
+
+  return {
+    channel: 'email',
+    async send(row) {
+      try {
+        return await send(row);
+      } catch (err) {
+        return { ok: false, retry: true, error: `email sender: ${err instanceof Error ? err.message : String(err)}` };
+      }
+    },
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,51 @@
+// The alert's forum topic: title and Markdown body. Pure.
+import { displayNumber, formatUkTime, headline } from '../when.js';
+
+export interface AlertTopicFacts {
+  number: number;
+  raiser_name: string;
+  raiser_org: string;
+  summary: string;
+  exercise: boolean;
+  created_at: Date;
+}
+
+export interface RenderedTopic {
+  title: string;
+  raw: string;
+}
+
+// Discourse's default minimum title is 15 characters; long titles read badly in topic lists.
+const MIN_TITLE = 15;
+const MAX_TITLE = 120;
+
+/** Member words become literal text: no Markdown, HTML, @mentions or #hashtags of theirs. */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()<>#|~@]/g, (c) => `\\${c}`);
+}
+
+export function topicTitle(a: Pick<AlertTopicFacts, 'number' | 'summary' | 'exercise'>): string {
+  const prefix = `${a.exercise ? 'EXERCISE ' : ''}Batsignal #${a.number}: `;
+  let title = prefix + headline(a.summary, MAX_TITLE - prefix.length);
+  if (title.length < MIN_TITLE) title += ' (alert)';
+  return title;
+}
+
+export function renderTopic(a: AlertTopicFacts, batsignalNumber: string): RenderedTopic {
+  const from = a.raiser_org ? `${a.raiser_name} (${a.raiser_org})` : a.raiser_name;
+  const quoted = a.summary
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => `> ${escapeMarkdown(l)}`)
+    .join('\n');
+  const lines = [
+    a.exercise ? '**EXERCISE: this is an exercise, not a real incident.**\n' : null,
+    `**Batsignal #${a.number}** was raised by ${escapeMarkdown(from)} at ${formatUkTime(a.created_at)} and sent to members by text and email.`,
+    '',
+    quoted,
+    '',
+    `Members: acknowledge by texting **ACK ${a.number}** to ${displayNumber(batsignalNumber)}.`,
+    'Use this topic to share what you see and how you are responding. No patient data.',
+  ];
+  return { title: topicTitle(a), raw: lines.filter((l): l is string => l !== null).join('\n') };
+}

@@ -333,3 +333,22 @@ t.test('every reply is plain GSM-7', async (t) => {
     }
   }
 });
+
+t.test('executor replies are plain GSM-7 too', async (t) => {
+  const { ackReply } = await import('../src/alerts/ack.js');
+  const { statusText } = await import('../src/alerts/status.js');
+  const { updateText, allclearText } = await import('../src/alerts/followup.js');
+  const texts = [
+    ackReply({ outcome: 'acknowledged', alert: 13, stillOpen: [12, 11, 10, 9] }),
+    ackReply({ outcome: 'already', alert: 13, stillOpen: [12] }),
+    ackReply({ outcome: 'nothingOpen' }),
+    ackReply({ outcome: 'notReceived', alert: 3, ownAlert: true }),
+    ackReply({ outcome: 'notReceived', alert: 3, ownAlert: false }),
+    ackReply({ outcome: 'noSuchAlert', alert: 3 }),
+    statusText({ number: 12, status: 'closed', exercise: true, createdAt: NOW, closedAt: NOW, recipients: 1800, queued: 0, submitted: 0, delivered: 1700, failed: 3, acknowledged: 1200, optedOut: 4 } as never, 'https://forum.example/t/1', new Date(NOW.getTime() + 3_600_000)),
+    updateText({ number: 12, exercise: false, senderName: 'Jane Smith', senderOrg: 'Northtown Trust', text: 'Patch out.' }),
+    allclearText({ number: 12, exercise: true, senderName: 'Jane Smith', senderOrg: '', text: '' }),
+  ];
+  for (const x of texts) t.match(x, GSM7, x);
+  t.equal(texts[0], 'Acknowledged #13. Thank you. Still open for you: #12, #11, #10 and more - reply ACK 12, ACK 11, ACK 10.');
+});

@@ -204,3 +204,28 @@ t.test('with the exercise switch on, a plain RAISE becomes an exercise from the 
   const broadcast = await db.selectFrom('outbox').select('body').where('recipient', '=', B).executeTakeFirstOrThrow();
   t.match(broadcast.body, /^EXERCISE BATSIGNAL #1 .* THIS IS AN EXERCISE\.$/, "B's text says EXERCISE at both ends");
 });
+
+t.test('texts are split as a handset splits them', async (t) => {
+  const { splitText, inboundRequests } = await import('../src/web/simulator-inbound.js');
+  t.same(splitText('HELP'), [{ text: 'HELP', type: 'text' }]);
+  t.equal(splitText('a'.repeat(160)).length, 1, '160 GSM-7 characters fit one text');
+  t.same(splitText('a'.repeat(161)).map((p) => p.text.length), [153, 8], 'then 153 per part');
+  t.same(splitText('{'.repeat(80)).length, 1, 'extension characters count two: 80 fit');
+  t.same(splitText('{'.repeat(81)).map((p) => p.text.length), [76, 5], 'and are never cut');
+  t.same(splitText('é'.repeat(10))[0]!.type, 'text', 'é is GSM-7');
+  t.same(splitText('ç')[0]!.type, 'unicode', 'ç is not');
+  const emoji = '🚨'.repeat(40); // 80 UTF-16 units
+  const parts = splitText(emoji);
+  t.same(parts.map((p) => p.text.length), [66, 14], 'UCS-2 parts of up to 67 units, no surrogate pair cut');
+  t.equal(parts.map((p) => p.text).join(''), emoji);
+
+  let n = 0;
+  const reqs = inboundRequests({
+    msisdn: '447700900101', to: '447700900000', text: 'x'.repeat(200), now: new Date('2026-11-23T10:11:12Z'),
+    newMessageId: () => `SIM-${++n}`, concatRef: '42', signature: undefined,
+  });
+  t.same(reqs[1], {
+    msisdn: '447700900101', to: '447700900000', messageId: 'SIM-2', text: 'x'.repeat(47), type: 'text', keyword: 'X'.repeat(200),
+    'message-timestamp': '2026-11-23 10:11:12', timestamp: '1795428672', concat: 'true', 'concat-ref': '42', 'concat-part': '2', 'concat-total': '2',
+  }, 'Vonage inbound fields, part 2 of 2');
+});

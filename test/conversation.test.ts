@@ -206,3 +206,20 @@ t.test('a corrupt stored state is treated as idle', async (t) => {
   await db.insertInto('conversations').values({ member_id: members.jane.id, state: JSON.stringify({ name: 'awaitingConfirm', code: 5 }) }).execute();
   t.match(await jane.say('CONFIRM 123456'), /Nothing to confirm/);
 });
+
+t.test('with forum and mail configured, a confirmed raise queues the forum post and emails too', async (t) => {
+  const cfg = loadConfig({
+    DISCOURSE_URL: 'https://forum.example.nhs.uk', DISCOURSE_API_KEY: 'k', DISCOURSE_API_USERNAME: 'batsignal', DISCOURSE_CATEGORY_ID: '5',
+    SMTP_URL: 'smtp://127.0.0.1:2525', MAIL_FROM: 'batsignal@example.nhs.uk',
+  });
+  const { db } = await freshDatabase(t);
+  const [jane] = await insertMembers(db, [{ name: 'Jane Smith' }, { name: 'Bob Jones' }]);
+  await db.updateTable('members').set({ email: 'bob@example.nhs.uk' }).where('name', '=', 'Bob Jones').execute();
+  const j = talker(db, cfg, jane!, () => min(0));
+  await j.say('RAISE Ransomware');
+  await j.say(`CONFIRM ${codeIn(await j.say('YES'))}`);
+  const channels = await db.selectFrom('outbox').select('channel').where('alert_number', '=', 1).execute();
+  t.ok(channels.some((c) => c.channel === 'forum'), 'forum post queued');
+  t.ok(channels.some((c) => c.channel === 'email'), 'email queued');
+  t.ok(channels.some((c) => c.channel === 'sms'), 'texts queued');
+});

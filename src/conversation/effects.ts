@@ -10,8 +10,9 @@ import { createAlert } from '../alerts/create.js';
 import { ackReply, recordAck } from '../alerts/ack.js';
 import { statusReply } from '../alerts/status.js';
 import { sendFollowUp } from '../alerts/followup.js';
+import { otherChannels } from '../channels/fanout.js';
 
-export async function executeEffect(trx: Tx, _deps: { config: Config }, member: Member, effect: Effect, now: Date): Promise<string[]> {
+export async function executeEffect(trx: Tx, deps: { config: Config }, member: Member, effect: Effect, now: Date): Promise<string[]> {
   switch (effect.kind) {
     case 'ack':
       return [ackReply(await recordAck(trx, member.id, effect.alert, now))];
@@ -28,6 +29,7 @@ export async function executeEffect(trx: Tx, _deps: { config: Config }, member: 
         trx,
         { raiserId: member.id, raiserName: member.name, raiserOrg: member.organisation, summary: effect.summary, exercise: effect.exercise, source: 'sms' },
         now,
+        otherChannels(deps.config), // the forum post and member emails, queued in this transaction too
       );
       return [replies.alertSent(alert.number, recipientCount)];
     }

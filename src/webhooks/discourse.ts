@@ -1,5 +1,94 @@
-import type { FastifyInstance } from 'fastify';
+// POST /webhooks/discourse: Discourse's outgoing webhook, the forum path for raising an alert.
+// Verify first (HMAC-SHA256 of the raw body), then read only the fields we need.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.js';
+import { raiseFromForum, type ForumTopic } from '../channels/forum/raise.js';
 
-// Placeholder: filled in by its feature.
-export async function registerDiscourseWebhook(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+// Topic payloads are a few kB; a post payload carries its cooked HTML too.
+const BODY_LIMIT = 512 * 1024;
+
+/** `sha256=<lowercase hex HMAC-SHA256(secret, body)>`, as Discourse signs. */
+export function discourseSignature(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Constant-time check of X-Discourse-Event-Signature against the raw body. */
+export function verifyDiscourseSignature(secret: string, body: Buffer, header: unknown): boolean {
+  if (typeof header !== 'string' || !/^sha256=[0-9a-fA-F]{64}$/.test(header.trim())) return false;
+  const expected = Buffer.from(discourseSignature(secret, body).slice(7), 'hex');
+  const given = Buffer.from(header.trim().slice(7).toLowerCase(), 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+/** The topic_created fields we use, or null when the payload is not one. */
+export function topicFromPayload(payload: unknown): ForumTopic | null {
+  const t = (payload as { topic?: unknown } | null)?.topic as Record<string, unknown> | undefined;
+  if (!t || typeof t !== 'object') return null;
+  const by = t.created_by as { username?: unknown } | undefined;
+  if (!posInt(t.id) || typeof t.title !== 'string' || t.title.trim() === '' || !posInt(t.category_id)) return null;
+  if (typeof by?.username !== 'string' || by.username === '') return null;
+  const slug = typeof t.slug === 'string' && /^[\w%-]+$/.test(t.slug) ? t.slug : 'topic';
+  return { id: t.id, title: t.title, slug, categoryId: t.category_id, username: by.username };
+}
+
+const header = (req: FastifyRequest, name: string): string => {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : '';
+};
+
+export async function registerDiscourseWebhook(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  // This scope only: keep the exact bytes Discourse signed; JSON is parsed after the check.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.post('/webhooks/discourse', { bodyLimit: BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
+    const { config, db, clock } = deps;
+    const secret = config.discourseWebhookSecret;
+    if (!secret) return reply.code(404).send({ error: 'not_configured', message: 'Raising from the forum is not configured (DISCOURSE_WEBHOOK_SECRET).' });
+
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!verifyDiscourseSignature(secret, raw, req.headers['x-discourse-event-signature'])) {
+      req.log.warn({ instance: header(req, 'x-discourse-instance'), event: header(req, 'x-discourse-event') }, 'discourse webhook: bad or missing signature');
+      return reply.code(401).send({ error: 'invalid_signature', message: 'X-Discourse-Event-Signature does not match.' });
+    }
+
+    const event = header(req, 'x-discourse-event');
+    const eventId = header(req, 'x-discourse-event-id');
+    if (event === 'ping' || header(req, 'x-discourse-event-type') === 'ping') return { result: 'pong' };
+    if (event !== 'topic_created') return { result: 'ignored', reason: 'event' };
+
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return reply.code(400).send({ error: 'invalid_json', message: 'Send the webhook as application/json.' });
+    }
+    const topic = topicFromPayload(payload);
+    if (!topic) return reply.code(400).send({ error: 'invalid_payload', message: 'Not a topic_created payload.' });
+
+    const log = req.log.child({ discourseEventId: eventId, topicId: topic.id });
+    if (!config.discourse || topic.categoryId !== config.discourse.categoryId) return { result: 'ignored', reason: 'category' };
+    // Our own alert topics, posted through the API, fire this webhook too.
+    if (topic.username.toLowerCase() === config.discourse.apiUsername.toLowerCase()) return { result: 'ignored', reason: 'own_topic' };
+
+    const r = await raiseFromForum(db, config, topic, clock());
+    switch (r.outcome) {
+      case 'raised':
+        log.info({ alert: r.alert, recipients: r.recipients }, 'alert raised from the forum');
+        return { result: 'raised', alert: r.alert, recipients: r.recipients };
+      case 'duplicate':
+        log.info({ alert: r.alert }, 'discourse webhook repeated: topic already raised');
+        return { result: 'duplicate', alert: r.alert };
+      case 'unknownUser':
+        // Refused, answered 200: the delivery worked, and a retry would be refused the same way.
+        log.warn({ username: topic.username }, 'forum raise refused: forum user is not a registered member');
+        return { result: 'refused', reason: 'unknown_user' };
+      case 'raiseLimit':
+        log.warn({ memberId: r.memberId }, 'forum raise refused: raise limit reached');
+        return { result: 'refused', reason: 'raise_limit' };
+    }
+  });
+}

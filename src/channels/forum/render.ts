@@ -26,7 +26,7 @@ export function escapeMarkdown(s: string): string {
 
 export function topicTitle(a: Pick<AlertTopicFacts, 'number' | 'summary' | 'exercise'>): string {
   const prefix = `${a.exercise ? 'EXERCISE ' : ''}Batsignal #${a.number}: `;
-  let title = prefix + headline(a.summary, MAX_TITLE - prefix.length);
+  let title = (prefix + headline(a.summary, MAX_TITLE - prefix.length)).trim();
   if (title.length < MIN_TITLE) title += ' (alert)';
   return title;
 }

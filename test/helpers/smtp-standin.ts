@@ -1,0 +1,105 @@
+// A real SMTP server (smtp-server) that records what it accepts and can refuse or be down.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  raw: string;
+  subject: string;
+  /** The raw message with quoted-printable soft breaks and escapes undone: good enough to search. */
+  decoded: string;
+}
+
+/** How the server answers RCPT TO for an address: accept, or refuse with an SMTP code. */
+export type RcptRule = { code: number; message: string };
+
+export interface SmtpStandin {
+  readonly url: string;
+  readonly port: number;
+  readonly messages: ReceivedMail[];
+  /** Refuse RCPT TO for these addresses (or every address with '*'), e.g. { code: 550, message: 'No such user' }. */
+  refuse(address: string, rule: RcptRule | null): void;
+  /** Stop listening and drop every connection: the mail server is down. */
+  down(): Promise<void>;
+  /** Listen again on the same port. */
+  up(): Promise<void>;
+  close(): Promise<void>;
+  to(address: string): ReceivedMail[];
+}
+
+function decodeQp(raw: string): string {
+  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+function smtpError(rule: RcptRule): Error {
+  const err = new Error(rule.message) as Error & { responseCode: number };
+  err.responseCode = rule.code;
+  return err;
+}
+
+export async function startSmtpStandin(): Promise<SmtpStandin> {
+  const messages: ReceivedMail[] = [];
+  const rules = new Map<string, RcptRule>();
+  let port = 0;
+  let server: SMTPServer | null = null;
+
+  const make = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      closeTimeout: 50,
+      onRcptTo(address, _session, cb) {
+        const rule = rules.get(address.address.toLowerCase()) ?? rules.get('*');
+        cb(rule ? smtpError(rule) : null);
+      },
+      onData(stream, session, cb) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const subject = /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '';
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw, subject, decoded: decodeQp(raw) });
+          cb(null);
+        });
+      },
+    });
+
+  const listen = (s: SMTPServer, p: number) =>
+    new Promise<number>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(p, '127.0.0.1', () => resolve(((s as unknown as { server: { address(): AddressInfo } }).server.address()).port));
+    });
+
+  server = make();
+  port = await listen(server, 0);
+
+  const standin: SmtpStandin = {
+    get url() {
+      return `smtp://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
+    messages,
+    refuse(address, rule) {
+      if (rule) rules.set(address.toLowerCase(), rule);
+      else rules.delete(address.toLowerCase());
+    },
+    async down() {
+      const s = server;
+      server = null;
+      if (s) await new Promise<void>((r) => s.close(() => r()));
+    },
+    async up() {
+      if (server) return;
+      server = make();
+      await listen(server, port);
+    },
+    close: () => standin.down(),
+    to: (address) => messages.filter((m) => m.to.includes(address)),
+  };
+  return standin;
+}

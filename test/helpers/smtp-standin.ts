@@ -32,6 +32,17 @@ function decodeQp(raw: string): string {
   return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
+/** RFC 2047 encoded words (=?UTF-8?Q?...?= / ?B?), as nodemailer writes a subject with special characters. */
+function decodeWords(header: string): string {
+  return header
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([\w-]+)\?([QB])\?([^?]*)\?=/gi, (_, _cs: string, enc: string, text: string) =>
+      enc.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64').toString('utf8')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8'),
+    );
+}
+
 function smtpError(rule: RcptRule): Error {
   const err = new Error(rule.message) as Error & { responseCode: number };
   err.responseCode = rule.code;
@@ -60,8 +71,9 @@ export async function startSmtpStandin(): Promise<SmtpStandin> {
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
           const subject = /^Subject: (.*(?:\r?\n[ \t].*)*)/im.exec(raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '';
+          const subjectText = decodeWords(subject);
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw, subject, decoded: decodeQp(raw) });
+          messages.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw, subject: subjectText, decoded: decodeQp(raw) });
           cb(null);
         });
       },

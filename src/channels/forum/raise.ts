@@ -27,7 +27,7 @@ export type ForumRaiseResult =
 
 // The summary goes into every text: the SMS raise's own limit (conversation MAX_DESCRIPTION).
 const MAX_SUMMARY = 600;
-const EXERCISE_MARK = /^\s*[[(]?\s*exercise\s*[\])]?\s*[:\-–—]?\s*/i;
+const EXERCISE_MARK = /^\s*[[(]?\s*exercise\b\s*[\])]?\s*[:\-–—]?\s*/i;
 
 /** The alert's words from a topic title: an EXERCISE mark taken off and made a flag. */
 export function summaryFromTitle(title: string): { summary: string; exercise: boolean } {

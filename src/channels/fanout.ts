@@ -2,12 +2,15 @@
 // exactly when the alert does. Each channel has its own dispatcher loop, so a forum or mail server
 // that is slow or down never holds up the texts.
 import { sql } from 'kysely';
-import type { Tx } from '../db/connect.js';
+import type { Database, Tx } from '../db/connect.js';
 import type { Alert } from '../db/schema.js';
 import type { Config } from '../config.js';
 import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
 import { forumExternalId, installId } from './forum/external-id.js';
 import { emailSubject } from './email/render.js';
+import type { ChannelSender } from '../outbox/channel.js';
+import { createForumSender } from './forum/sender.js';
+import { createEmailSender, type EmailSender } from './email/sender.js';
 
 /** Which other channels are configured; absent means off (createAlert's callers pass otherChannels(config)). */
 export interface OtherChannels {
@@ -65,4 +68,14 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
       WHERE m.email IS NOT NULL AND btrim(m.email) <> '' AND m.id IS DISTINCT FROM ${raiserId}
       ORDER BY m.id`.execute(trx);
   }
+}
+
+/** The senders the dispatcher drives for the configured other channels (one loop each); close() on shutdown. */
+export function otherChannelSenders(deps: { config: Config; db: Database }): { senders: ChannelSender[]; close(): void } {
+  const { config, db } = deps;
+  const senders: ChannelSender[] = [];
+  let email: EmailSender | undefined;
+  if (config.discourse) senders.push(createForumSender({ db, discourse: config.discourse, batsignalNumber: config.batsignalNumber }));
+  if (config.smtp) senders.push((email = createEmailSender({ db, smtp: config.smtp, batsignalNumber: config.batsignalNumber })));
+  return { senders, close: () => email?.close() };
 }

@@ -11,5 +11,12 @@ export function connect(connectionString: string, poolSize = 10): Database {
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client that loses its server (database restart) must not crash the process.
   pool.on('error', () => {});
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  connectionStrings.set(db, connectionString);
+  return db;
 }
+
+const connectionStrings = new WeakMap<Database, string>();
+
+/** Where `db` connects, for a dedicated client outside its pool (LISTEN); undefined if not made by connect(). */
+export const connectionStringOf = (db: Database): string | undefined => connectionStrings.get(db);

@@ -6,11 +6,18 @@ export interface SmsMessage {
   to: string;
   from: string;
   text: string;
+  /** Which attempt this is (1 = first); an undocumented provider status is retried only a few times. */
+  attempt?: number;
 }
 
+/**
+ * ok: the provider has it. !ok: retry (later, after retryAfterMs if given) or a permanent failure.
+ * uncertain: the request may have reached the provider (timeout, connection lost mid-request):
+ * the dispatcher waits for a delivery receipt before trying again, so a text is not sent twice.
+ */
 export type SendOutcome =
-  | { ok: true; providerId: string | undefined }
-  | { ok: false; retry: boolean; error: string; retryAfterMs?: number };
+  | { ok: true; providerId: string | undefined; note?: string }
+  | { ok: false; retry: boolean; error: string; retryAfterMs?: number; uncertain?: boolean };
 
 /** Implemented by the Vonage client, the demo phone simulator and the log-only sender. */
 export interface SmsSender {

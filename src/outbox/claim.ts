@@ -1,0 +1,105 @@
+// Taking work from the outbox. Each claim is one statement: rows are locked with SKIP LOCKED (two
+// dispatchers never take the same row), marked 'sending' under a lease, and counted as an attempt.
+// With a rate limit the same statement reserves one send slot per row in rate_limits, so every
+// instance on the database shares one evenly spaced schedule.
+import { sql } from 'kysely';
+import type { Database } from '../db/connect.js';
+import type { Channel, OutboxRow } from '../db/schema.js';
+
+export interface ClaimOptions {
+  limit: number;
+  leaseMs: number;
+  /** Send-slot spacing (1000 / rate); absent: no rate limit, no slots. */
+  intervalMs?: number;
+  /** Claim only while the shared schedule ends less than this far ahead (keeps slots near, claims small). */
+  horizonMs?: number;
+}
+
+export interface ClaimedRow extends OutboxRow {
+  /** When to send, in ms from the claim (0 without a rate limit). */
+  sendInMs: number;
+}
+
+type Raw = OutboxRow & { start_in_ms: number | null };
+
+/** Claims up to `limit` due rows of `channel`, most urgent first (replies before broadcasts). */
+export async function claimDue(db: Database, channel: Channel, o: ClaimOptions): Promise<ClaimedRow[]> {
+  if (o.intervalMs === undefined) {
+    const r = await sql<OutboxRow>`
+      WITH c AS (
+        SELECT id FROM outbox
+        WHERE channel = ${channel} AND state = 'pending' AND next_attempt_at <= now()
+        ORDER BY priority, next_attempt_at, id
+        LIMIT ${o.limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE outbox o
+      SET state = 'sending', lease_until = now() + ${o.leaseMs}::float8 * interval '1 millisecond', attempts = o.attempts + 1
+      FROM c WHERE o.id = c.id
+      RETURNING o.*`.execute(db);
+    return sortByUrgency(r.rows).map((row) => ({ ...row, sendInMs: 0 }));
+  }
+  // The rate_limits row is locked first: claims of all instances queue on it for a moment, and
+  // each reserves the slots after the last one reserved (or from now, when the schedule ran dry).
+  const r = await sql<Raw>`
+    WITH slot AS (
+      SELECT greatest(next_slot, now()) AS start FROM rate_limits
+      WHERE channel = ${channel} AND next_slot < now() + ${o.horizonMs ?? 1000}::float8 * interval '1 millisecond'
+      FOR UPDATE
+    ), c AS (
+      SELECT id FROM outbox
+      WHERE channel = ${channel} AND state = 'pending' AND next_attempt_at <= now() AND EXISTS (SELECT 1 FROM slot)
+      ORDER BY priority, next_attempt_at, id
+      LIMIT ${o.limit}
+      FOR UPDATE SKIP LOCKED
+    ), u AS (
+      UPDATE outbox o
+      SET state = 'sending', lease_until = now() + ${o.leaseMs}::float8 * interval '1 millisecond', attempts = o.attempts + 1
+      FROM c WHERE o.id = c.id
+      RETURNING o.*
+    ), reserve AS (
+      UPDATE rate_limits
+      SET next_slot = (SELECT start FROM slot) + (SELECT count(*) FROM u) * ${o.intervalMs}::float8 * interval '1 millisecond'
+      WHERE channel = ${channel} AND EXISTS (SELECT 1 FROM u)
+      RETURNING 1
+    )
+    SELECT u.*, (extract(epoch FROM (SELECT start FROM slot) - now()) * 1000)::float8 AS start_in_ms FROM u`.execute(db);
+  const rows = sortByUrgency(r.rows);
+  const start = rows[0]?.start_in_ms ?? 0;
+  return rows.map(({ start_in_ms: _s, ...row }, i) => ({ ...row, sendInMs: Math.max(0, start + i * o.intervalMs!) }));
+}
+
+const sortByUrgency = <T extends OutboxRow>(rows: T[]): T[] =>
+  rows.sort((a, b) => a.priority - b.priority || +a.next_attempt_at - +b.next_attempt_at || Number(BigInt(a.id) - BigInt(b.id)));
+
+/**
+ * Takes back rows whose lease ran out (their dispatcher died mid-send). Whether such a text reached
+ * the provider is unknown, so it is not resent at once: it waits `graceMs` for a delivery receipt
+ * (which marks it sent, src/outbox/receipts.ts) and only then goes out again.
+ */
+export async function reclaimExpired(db: Database, channel: Channel, graceMs: number, limit = 5000): Promise<number> {
+  const r = await sql`
+    WITH x AS (
+      SELECT id FROM outbox
+      WHERE state = 'sending' AND lease_until < now() AND channel = ${channel}
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE outbox o
+    SET state = CASE WHEN o.receipt_status IS NOT NULL THEN 'sent' ELSE 'pending' END,
+        sent_at = CASE WHEN o.receipt_status IS NOT NULL THEN coalesce(o.sent_at, o.receipt_at, now()) ELSE o.sent_at END,
+        next_attempt_at = now() + ${graceMs}::float8 * interval '1 millisecond',
+        lease_until = NULL,
+        last_error = 'lease expired (sender stopped mid-send): resent unless a receipt arrives first'
+    FROM x WHERE o.id = x.id`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** Gives back rows claimed but never handed to the provider (a clean shutdown): due again at once. */
+export async function releaseUnsent(db: Database, rows: readonly Pick<OutboxRow, 'id' | 'attempts'>[]): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`
+    UPDATE outbox o SET state = 'pending', lease_until = NULL, attempts = o.attempts - 1
+    FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.attempts)}::int[]) AS r(id, attempts)
+    WHERE o.id = r.id AND o.attempts = r.attempts AND o.state = 'sending'`.execute(db);
+}

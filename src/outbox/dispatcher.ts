@@ -1,0 +1,188 @@
+// One dispatcher loop per channel: claims due rows (src/outbox/claim.ts), sends each at its rate
+// slot with several requests in flight, and records outcomes in batches (src/outbox/complete.ts).
+// Loops are independent, so a slow forum or mail server never holds up the texts.
+import type { Database } from '../db/connect.js';
+import type { OutboxRow } from '../db/schema.js';
+import type { ChannelSender, SendOutcome } from './channel.js';
+import { claimDue, reclaimExpired, releaseUnsent, type ClaimedRow } from './claim.js';
+import { createCompleter, type Outcome } from './complete.js';
+import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
+import { ratePlan } from './rate.js';
+
+export interface DispatcherLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface DispatcherOptions {
+  /** Sends per second across every instance on this database; 0 or absent: no limit. */
+  ratePerSecond?: number;
+  /** Requests in flight at once (provider latency x rate needs this many). */
+  concurrency?: number;
+  /** Most rows claimed at once (unlimited rate). */
+  batch?: number;
+  /** A claimed row not recorded by then is taken back by any dispatcher (its owner died). */
+  leaseMs?: number;
+  /** A reclaimed row, or one whose send may have gone (timeout), waits this long for a receipt first. */
+  receiptGraceMs?: number;
+  /** Fallback poll when no notification comes (retries falling due, lost notifications). */
+  pollMs?: number;
+  /** How often expired leases are looked for. */
+  reclaimEveryMs?: number;
+  flushMs?: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+}
+
+export interface Dispatcher {
+  readonly channel: string;
+  /** Claim now (a notification or a test). */
+  wake(): void;
+  /** Stops claiming, finishes requests in flight, records them and gives back rows never sent. */
+  stop(): Promise<void>;
+  stats(): { sent: number; retried: number; failed: number; inFlight: number };
+}
+
+const DEFAULTS = { concurrency: 64, batch: 200, leaseMs: 30_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 5_000, flushMs: 5 };
+
+export function startDispatcher(db: Database, sender: ChannelSender, log: DispatcherLog, options: DispatcherOptions = {}): Dispatcher {
+  const o = { ...DEFAULTS, ...options };
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  const random = options.random ?? Math.random;
+  const channel = sender.channel;
+  const plan = ratePlan(o.ratePerSecond ?? 0, o.batch);
+  const completer = createCompleter(db, { flushMs: o.flushMs, onError: (err) => log.error({ err, channel }, 'recording send outcomes failed; will retry') });
+
+  const ready: ClaimedRow[] = []; // slot reached, waiting for a free request
+  const waiting = new Map<string, { row: ClaimedRow; timer: NodeJS.Timeout }>(); // slot not yet reached
+  const inFlight = new Set<Promise<void>>();
+  const counts = { sent: 0, retried: 0, failed: 0 };
+  let claiming = false;
+  let again = false;
+  let stopping = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let lastReclaim = 0;
+
+  const outstanding = () => ready.length + waiting.size + inFlight.size;
+  // Unlimited: keep about two batches' worth going. Limited: the schedule paces us; the claim's
+  // horizon keeps the local queue to about half a second of slots.
+  const room = () => (plan.intervalMs === undefined ? o.concurrency + o.batch - outstanding() : o.concurrency * 4 - outstanding());
+
+  function decide(row: OutboxRow, out: SendOutcome): Outcome {
+    const base = { id: row.id, attempts: row.attempts };
+    if (out.ok) return { ...base, kind: 'sent', providerId: out.providerId ?? null, note: out.note ?? null };
+    if (!out.retry) return { ...base, kind: 'failed', error: out.error };
+    if (row.attempts >= backoff.maxAttempts) return { ...base, kind: 'failed', error: `gave up after ${row.attempts} attempts: ${out.error}` };
+    let delayMs = retryDelayMs(row.attempts, out.retryAfterMs, backoff, random);
+    if (out.uncertain) delayMs = Math.max(delayMs, o.receiptGraceMs);
+    return { ...base, kind: 'retry', delayMs, error: out.error };
+  }
+
+  async function sendOne(row: ClaimedRow): Promise<void> {
+    let out: SendOutcome;
+    try {
+      out = await sender.send(row);
+    } catch (err) {
+      // A sender should answer with an outcome; one that throws gets a retry, as if unreachable.
+      out = { ok: false, retry: true, uncertain: true, error: `sender threw: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const outcome = decide(row, out);
+    counts[outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'retried' : 'failed']++;
+    if (outcome.kind === 'failed') log.warn({ channel, outboxId: row.id, attempts: row.attempts, error: outcome.error }, 'send failed for good');
+    completer.add(outcome);
+  }
+
+  function drain(): void {
+    while (ready.length > 0 && inFlight.size < o.concurrency && !stopping) {
+      const row = ready.shift()!;
+      const p: Promise<void> = sendOne(row).finally(() => {
+        inFlight.delete(p);
+        drain();
+        // Unlimited: top up when half a batch has room. Limited: the poll keeps the schedule full.
+        if (plan.intervalMs === undefined && room() >= plan.batch / 2) pump();
+      });
+      inFlight.add(p);
+    }
+  }
+
+  function schedule(rows: ClaimedRow[]): void {
+    for (const row of rows) {
+      if (row.sendInMs <= 1) {
+        ready.push(row);
+        continue;
+      }
+      const timer = setTimeout(() => {
+        waiting.delete(row.id);
+        ready.push(row);
+        drain();
+      }, row.sendInMs);
+      waiting.set(row.id, { row, timer });
+    }
+    drain();
+  }
+
+  async function claimLoop(): Promise<void> {
+    if (Date.now() - lastReclaim > o.reclaimEveryMs) {
+      lastReclaim = Date.now();
+      const n = await reclaimExpired(db, channel, o.receiptGraceMs);
+      if (n > 0) log.warn({ channel, rows: n, graceMs: o.receiptGraceMs }, 'took back rows whose lease expired');
+    }
+    while (!stopping) {
+      const limit = Math.min(plan.batch, room());
+      if (limit <= 0) return;
+      const rows = await claimDue(db, channel, { limit, leaseMs: o.leaseMs, intervalMs: plan.intervalMs, horizonMs: plan.horizonMs });
+      if (stopping) {
+        await releaseUnsent(db, rows);
+        return;
+      }
+      schedule(rows);
+      if (rows.length < limit) return; // drained (or the shared schedule is full for now)
+    }
+  }
+
+  function pump(): void {
+    if (stopping) return;
+    if (claiming) {
+      again = true;
+      return;
+    }
+    claiming = true;
+    claimLoop()
+      .catch((err) => log.error({ err, channel }, 'claiming outbox rows failed'))
+      .finally(() => {
+        claiming = false;
+        if (again && !stopping) {
+          again = false;
+          pump();
+        }
+      });
+  }
+
+  // Limited: poll at least twice per batch of slots, so the shared schedule never runs dry.
+  const pollMs = plan.intervalMs === undefined ? o.pollMs : Math.max(10, Math.min(o.pollMs, (plan.batch * plan.intervalMs) / 2));
+  const poll = () => {
+    pump();
+    pollTimer = setTimeout(poll, pollMs);
+    pollTimer.unref?.();
+  };
+  poll();
+
+  return {
+    channel,
+    wake: pump,
+    stats: () => ({ ...counts, inFlight: inFlight.size }),
+    async stop() {
+      stopping = true;
+      if (pollTimer) clearTimeout(pollTimer);
+      while (claiming) await new Promise((r) => setTimeout(r, 5));
+      const unsent = [...ready, ...[...waiting.values()].map((w) => w.row)];
+      for (const w of waiting.values()) clearTimeout(w.timer);
+      waiting.clear();
+      ready.length = 0;
+      await Promise.allSettled([...inFlight]);
+      await completer.flush();
+      await releaseUnsent(db, unsent).catch((err) => log.error({ err, channel }, 'giving back unsent rows failed (their lease will expire)'));
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Starts one dispatcher per channel, all woken by one LISTEN connection.
+import type { Database } from '../db/connect.js';
+import { connectionStringOf } from '../db/connect.js';
+import type { ChannelSender } from './channel.js';
+import { startDispatcher, type Dispatcher, type DispatcherLog, type DispatcherOptions } from './dispatcher.js';
+import { listenOutbox } from './wake.js';
+
+export interface ChannelPlan extends DispatcherOptions {
+  sender: ChannelSender;
+}
+
+export interface OutboxWorkers {
+  dispatchers: Dispatcher[];
+  stop(): Promise<void>;
+}
+
+export function startOutbox(db: Database, log: DispatcherLog, channels: readonly ChannelPlan[]): OutboxWorkers {
+  const wake = listenOutbox(connectionStringOf(db), (err) => log.warn({ err }, 'outbox LISTEN connection lost; polling until it is back'));
+  const dispatchers = channels.map(({ sender, ...opts }) => startDispatcher(db, sender, log, opts));
+  const unsubscribe = dispatchers.map((d) => wake.subscribe(d.wake));
+  return {
+    dispatchers,
+    async stop() {
+      unsubscribe.forEach((u) => u());
+      await wake.close();
+      await Promise.all(dispatchers.map((d) => d.stop()));
+    },
+  };
+}

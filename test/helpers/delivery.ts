@@ -1,0 +1,39 @@
+// Shared by the delivery tests: a Vonage sender against the stand-in, a quiet log, waiting on the outbox.
+import { sql } from 'kysely';
+import type { Database } from '../../src/db/connect.js';
+import { createVonageSender, type VonageSenderOptions } from '../../src/channels/sms/vonage.js';
+import { smsChannel } from '../../src/channels/sms/channel.js';
+import type { DispatcherLog } from '../../src/outbox/dispatcher.js';
+import type { VonageStandin } from './vonage-standin.js';
+
+export const FROM = '447700900999';
+
+export const quietLog: DispatcherLog & { lines: { level: string; msg: string; obj: object }[] } = {
+  lines: [],
+  info(obj, msg) { quietLog.lines.push({ level: 'info', msg, obj }); },
+  warn(obj, msg) { quietLog.lines.push({ level: 'warn', msg, obj }); },
+  error(obj, msg) { quietLog.lines.push({ level: 'error', msg, obj }); },
+};
+
+export function standinSms(v: Pick<VonageStandin, 'url' | 'apiKey' | 'apiSecret'>, opts: VonageSenderOptions = {}) {
+  return smsChannel(createVonageSender({ apiKey: v.apiKey, apiSecret: v.apiSecret, restHost: v.url }, { timeoutMs: 2000, ...opts }), FROM);
+}
+
+/** Fast retries for tests: the schedule is the same shape, in milliseconds. */
+export const FAST_BACKOFF = { baseMs: 10, capMs: 200, jitter: 0.5, maxAttempts: 10 };
+
+export async function outboxStates(db: Database): Promise<Record<string, number>> {
+  const r = await sql<{ state: string; n: number }>`SELECT state, count(*)::int AS n FROM outbox WHERE channel = 'sms' GROUP BY state`.execute(db);
+  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
+}
+
+/** Waits until no SMS row is pending or sending. */
+export async function settled(db: Database, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await outboxStates(db);
+    if (!s.pending && !s.sending) return;
+    if (Date.now() > until) throw new Error(`outbox not settled: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -51,6 +51,9 @@ export interface ReceiptOptions {
   delayMs?: number;
   /** Receipt status and err-code per accepted request (default delivered, 0). */
   status?: (req: SmsRequest) => { status: string; errCode: string };
+  /** As Vonage does, a receipt not answered 2xx is posted again (every retryMs, default 200, up to `retries`, default 100). */
+  retries?: number;
+  retryMs?: number;
 }
 
 export interface StandinOptions {
@@ -163,12 +166,20 @@ export async function startVonageStandin(opts: StandinOptions = {}): Promise<Von
           'message-timestamp': vonageTime(now), ...(req.clientRef !== undefined ? { 'client-ref': req.clientRef } : {}),
         };
         if (r.secret) params = signVonageParams({ ...params, timestamp: String(Math.floor(now.getTime() / 1000)), nonce: messageId }, r.secret, r.method ?? 'md5hash');
-        fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() })
-          .then(async (res) => {
-            await res.arrayBuffer();
-            receiptsSent.push({ clientRef: req.clientRef, status, httpStatus: res.status });
-          })
-          .catch(() => receiptsSent.push({ clientRef: req.clientRef, status, httpStatus: 0 }));
+        const body = new URLSearchParams(params).toString();
+        const post = (attempt: number) => {
+          if (closed) return;
+          fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+            .then(async (res) => {
+              await res.arrayBuffer();
+              return res.status;
+            }, () => 0)
+            .then((httpStatus) => {
+              if ((httpStatus < 200 || httpStatus > 299) && attempt < (r.retries ?? 100)) return later(r.retryMs ?? 200, () => post(attempt + 1));
+              receiptsSent.push({ clientRef: req.clientRef, status, httpStatus });
+            });
+        };
+        post(0);
       });
     }
   }

@@ -44,7 +44,9 @@ export interface Dispatcher {
   stats(): { sent: number; retried: number; failed: number; inFlight: number };
 }
 
-const DEFAULTS = { concurrency: 64, batch: 200, leaseMs: 30_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 5_000, flushMs: 5 };
+// concurrency 100: 2,100 texts/s against a zero-latency stand-in here vs 2,000 at 64; a real
+// provider's ~200 ms latency at 30/s needs only ~6.
+const DEFAULTS = { concurrency: 100, batch: 200, leaseMs: 30_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 5_000, flushMs: 5 };
 
 export function startDispatcher(db: Database, sender: ChannelSender, log: DispatcherLog, options: DispatcherOptions = {}): Dispatcher {
   const o = { ...DEFAULTS, ...options };

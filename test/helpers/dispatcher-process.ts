@@ -92,7 +92,7 @@ async function main(): Promise<void> {
       leaseMs: num('LEASE_MS', 30_000),
       receiptGraceMs: num('RECEIPT_GRACE_MS', 30_000),
       reclaimEveryMs: num('RECLAIM_MS', 5_000),
-      concurrency: num('CONCURRENCY', 64),
+      concurrency: num('CONCURRENCY', 100),
       pollMs: num('POLL_MS', 250),
     },
   ]);

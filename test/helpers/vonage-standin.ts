@@ -316,23 +316,29 @@ export interface StandinProcess {
   /** Accept times (ms since epoch) of accepted requests, and the count of duplicates. */
   stats(): Promise<{ requests: number; accepted: number; duplicates: number; acceptedAt: number[] }>;
   reset(): Promise<void>;
+  /** When the first accepted request at or after `since` whose text starts with `prefix` arrived (ms), or null. */
+  firstAccepted(prefix: string, since: number): Promise<number | null>;
   close(): Promise<void>;
 }
 
-type Msg = { type: 'ready'; url: string; apiKey: string; apiSecret: string } | { type: 'stats'; stats: Awaited<ReturnType<StandinProcess['stats']>> } | { type: 'reset' };
+type Msg = { type: 'ready'; url: string; apiKey: string; apiSecret: string } | { type: 'stats'; stats: Awaited<ReturnType<StandinProcess['stats']>> } | { type: 'reset' } | { type: 'first'; at: number | null };
 
 export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'receipts'> = {}): Promise<StandinProcess> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (type: Msg['type']) => new Promise<Msg>((resolve, reject) => {
-    const onMsg = (m: Msg) => {
-      if (m.type === type) {
-        child.off('message', onMsg);
-        resolve(m);
-      }
-    };
-    child.on('message', onMsg);
-    child.once('exit', (code) => reject(new Error(`stand-in process exited (${code})`)));
-  });
+  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`stand-in process exited (${code})`))));
+  exited.catch(() => {});
+  const next = (type: Msg['type']) => {
+    const answer = new Promise<Msg>((resolve) => {
+      const onMsg = (m: Msg) => {
+        if (m.type === type) {
+          child.off('message', onMsg);
+          resolve(m);
+        }
+      };
+      child.on('message', onMsg);
+    });
+    return Promise.race([answer, exited]);
+  };
   const readyP = next('ready');
   child.send({ type: 'start', opts });
   const ready = (await readyP) as Extract<Msg, { type: 'ready' }>;
@@ -350,6 +356,11 @@ export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'rece
       child.send({ type: 'reset' });
       await p;
     },
+    async firstAccepted(prefix, since) {
+      const p = next('first');
+      child.send({ type: 'first', prefix, since });
+      return ((await p) as Extract<Msg, { type: 'first' }>).at;
+    },
     async close() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
@@ -359,13 +370,16 @@ export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'rece
 
 if (process.argv.includes('--child') && process.send) {
   let s: VonageStandin | undefined;
-  process.on('message', async (m: { type: string; opts?: StandinOptions }) => {
+  process.on('message', async (m: { type: string; opts?: StandinOptions; prefix?: string; since?: number }) => {
     if (m.type === 'start') {
       s = await startVonageStandin(m.opts);
       process.send!({ type: 'ready', url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret });
     } else if (m.type === 'stats' && s) {
       const acc = s.accepted();
       process.send!({ type: 'stats', stats: { requests: s.requests.length, accepted: acc.length, duplicates: s.duplicates(), acceptedAt: acc.map((r) => r.at) } });
+    } else if (m.type === 'first' && s) {
+      const hit = s.accepted().find((r) => r.at >= m.since! && r.text.startsWith(m.prefix!));
+      process.send!({ type: 'first', at: hit?.at ?? null });
     } else if (m.type === 'reset' && s) {
       s.requests.length = 0;
       process.send!({ type: 'reset' });

@@ -9,6 +9,7 @@ import { spawnInstance, type Instance } from '../test/helpers/dispatcher-process
 import { settled } from '../test/helpers/delivery.js';
 import { simulatedPhone } from '../test/helpers/phone.js';
 import { buildApp } from '../src/app.js';
+import { createOutboxSignal } from '../src/outbox/signal.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/clock.js';
 import { createAlert } from '../src/alerts/create.js';
@@ -93,7 +94,8 @@ for (const instances of [1, 2]) {
   await addMembers(db, memberSpecs(50)); // each alert is sent in full (at 30/s) before the next
   await standin.reset();
   const config = loadConfig({ BATSIGNAL_NUMBER: '447700900000', VONAGE_ALLOW_UNSIGNED: 'true', LOG_LEVEL: 'warn' });
-  const app = await buildApp({ config, db, clock: systemClock, adminTokens: ['bench-admin-token-123456'] });
+  const outboxSignal = createOutboxSignal(db);
+  const app = await buildApp({ config, db, clock: systemClock, adminTokens: ['bench-admin-token-123456'], outboxSignal });
   const waitFirst = async (prefix: string, since: number) => {
     for (;;) {
       const at = await standin.firstAccepted(prefix, since);
@@ -109,6 +111,7 @@ for (const instances of [1, 2]) {
         await createAlert(trx, { raiserId: null, raiserName: 'Bench', raiserOrg: 'Trust', summary: `latency ${i}`, exercise: false, source: 'admin' }, new Date());
         t0 = Date.now(); // the callback's end: Kysely commits next
       });
+      outboxSignal.touch(); // as the webhook does after its commit
       commit.push(await waitFirst('BATSIGNAL', t0));
       await settled(db, 120_000);
     }

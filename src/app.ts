@@ -16,6 +16,7 @@ import { registerSimulator } from './web/simulator.js';
 import { registerMetrics } from './metrics/routes.js';
 import { registerExerciseRoutes } from './alerts/exercise.js';
 import type { PhoneSimulator } from './channels/sms/simulator.js';
+import type { OutboxSignal } from './outbox/signal.js';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface AppDeps {
   adminTokens: string[];
   /** Present when texts go to the built-in phone simulator instead of Vonage. */
   simulator?: PhoneSimulator | undefined;
+  /** Wakes the dispatchers after a commit that queued outbox rows (absent: they poll). */
+  outboxSignal?: OutboxSignal | undefined;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;

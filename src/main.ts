@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { openDatabase, resolveAdminTokens } from './runtime.js';
 import { startWorkers } from './workers.js';
+import { createOutboxSignal } from './outbox/signal.js';
 import { loggerOptions } from './logging.js';
 import { createPhoneSimulator } from './channels/sms/simulator.js';
 
@@ -12,7 +13,8 @@ export async function serve(config: Config): Promise<void> {
   const { tokens, generated } = await resolveAdminTokens(config);
   // No Vonage credentials: texts go to the built-in phone simulator (/simulator) instead.
   const simulator = config.vonage ? undefined : createPhoneSimulator(rt.db);
-  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens, simulator };
+  const outboxSignal = createOutboxSignal(rt.db, (err) => console.error('outbox notify failed:', err));
+  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens, simulator, outboxSignal };
   const app = await buildApp(deps, loggerOptions(config));
   const workers = startWorkers(deps, app.log);
 

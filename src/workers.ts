@@ -15,7 +15,7 @@ export interface Workers {
 export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   const running: Workers[] = [];
   // Multipart texts whose missing parts never came (src/inbound/sweeper.ts).
-  running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse }, deps.clock, log));
+  running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse, touch: () => deps.outboxSignal?.touch() }, deps.clock, log));
   // One reminder to each member who has not acknowledged an open alert (src/alerts/reminders.ts).
   running.push(startReminderSweeper(deps, log));
   // The outbox: one dispatcher loop per channel (src/outbox/dispatcher.ts). Add a channel with one line.
@@ -23,6 +23,6 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   const channels: ChannelPlan[] = [
     { sender: sms, ratePerSecond: deps.config.smsRatePerSecond },
   ];
-  running.push(startOutbox(deps.db, log, channels));
+  running.push(startOutbox(deps.db, log, channels, deps.outboxSignal));
   return { stop: async () => void (await Promise.all(running.map((w) => w.stop()))) };
 }

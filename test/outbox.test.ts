@@ -8,6 +8,7 @@ import { recordOutcomes } from '../src/outbox/complete.js';
 import { backoffMs, retryDelayMs, DEFAULT_BACKOFF } from '../src/outbox/backoff.js';
 import { ratePlan } from '../src/outbox/rate.js';
 import { enqueueSms } from '../src/outbox/enqueue.js';
+import { notifyOutbox } from '../src/outbox/signal.js';
 import { startOutbox } from '../src/outbox/run.js';
 import type { Database } from '../src/db/connect.js';
 import type { ChannelSender } from '../src/outbox/channel.js';
@@ -56,6 +57,7 @@ t.test('replies go ahead of a queued broadcast', async (t) => {
 t.test('rows are not due before next_attempt_at; other channels are not taken', async (t) => {
   const { db } = await freshDatabase(t);
   await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900001', body: 'x', kind: 'reply' }]));
+  await notifyOutbox(db); // what OutboxSignal.touch does after the commit, for other instances
   await db.updateTable('outbox').set({ next_attempt_at: sql`now() + interval '1 minute'` }).execute();
   await db.insertInto('outbox').values({ channel: 'email', kind: 'alert', recipient: 'a@example.org', body: 's', payload: null, alert_number: null, member_id: null }).execute();
   t.same(await claimDue(db, 'sms', { limit: 10, leaseMs: LEASE }), [], 'not yet due');
@@ -165,6 +167,7 @@ t.test('a notification wakes the dispatcher at once (no waiting for the poll)', 
   t.teardown(() => outbox.stop());
   await new Promise((r) => setTimeout(r, 300)); // LISTEN connected, first poll done
   await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900001', body: 'x', kind: 'reply' }]));
+  await notifyOutbox(db); // what OutboxSignal.touch sends after the commit, for other instances
   const until = Date.now() + 10_000;
   while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
   t.equal(seen.length, 1, 'sent without a poll (the poll is a minute away)');

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Alert, AlertSource } from '../db/schema.js';
 import { broadcastText } from './text.js';
-import { notifyOutbox, PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
 import { enqueueOtherChannels, type OtherChannels } from '../channels/fanout.js';
 
 export interface NewAlert {
@@ -80,6 +80,5 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: Ot
     .returningAll()
     .executeTakeFirstOrThrow();
   await enqueueOtherChannels(trx, alert, a.raiserId, channels);
-  await notifyOutbox(trx);
   return { alert, recipientCount };
 }

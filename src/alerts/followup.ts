@@ -8,7 +8,7 @@ import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
 import type { AlertTarget } from '../conversation/machine.js';
 import { isAlertNumber } from '../conversation/parse.js';
-import { notifyOutbox, PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
 
 export type FollowUpKind = 'update' | 'allclear';
 
@@ -76,6 +76,5 @@ export async function sendFollowUp(trx: Tx, kind: FollowUpKind, sender: Member, 
       RETURNING 1
     )
     SELECT count(*)::int AS n FROM o`.execute(trx);
-  await notifyOutbox(trx);
   return { outcome: 'sent', recipients: r.rows[0]!.n };
 }

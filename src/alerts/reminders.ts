@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/connect.js';
 import type { Clock } from '../clock.js';
-import { notifyOutbox, PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
 
 export interface ReminderAlert {
   number: number;
@@ -87,7 +87,6 @@ export async function sweepReminders(db: Database, config: Pick<Config, 'reminde
         )
         SELECT count(*)::int AS n FROM queued`.execute(trx);
       const n = r.rows[0]!.n;
-      if (n > 0) await notifyOutbox(trx);
       return n;
     });
     total += n;
@@ -99,7 +98,7 @@ const SWEEP_EVERY_MS = 30_000;
 
 /** Started by src/workers.ts: one sweep now, then one every 30 s after the last ends; failures are logged and retried. */
 export function startReminderSweeper(
-  deps: { db: Database; config: Pick<Config, 'reminderMinutes'>; clock: Clock },
+  deps: { db: Database; config: Pick<Config, 'reminderMinutes'>; clock: Clock; outboxSignal?: { touch(): void } | undefined },
   log: FastifyBaseLogger,
   everyMs = SWEEP_EVERY_MS,
 ): { stop(): Promise<void> } {
@@ -108,7 +107,10 @@ export function startReminderSweeper(
   const sweep = async () => {
     try {
       const n = await sweepReminders(deps.db, deps.config, deps.clock());
-      if (n > 0) log.info({ reminders: n }, 'reminders queued');
+      if (n > 0) {
+        deps.outboxSignal?.touch();
+        log.info({ reminders: n }, 'reminders queued');
+      }
     } catch (err) {
       log.error({ err }, 'reminder sweep failed');
     }

@@ -19,6 +19,8 @@ export interface PipelineDeps {
   config: Config;
   db: Database;
   converse: Converse;
+  /** Wakes the dispatchers after a commit (OutboxSignal.touch). */
+  touch?: () => void;
 }
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'part' | 'stranger' | 'ignored';

@@ -14,6 +14,7 @@ export async function sweepConcat(deps: PipelineDeps, now: Date, log?: FastifyBa
   for (const msisdn of senders) {
     try {
       const n = await flushSender(deps, msisdn, now);
+      if (n > 0) deps.touch?.();
       total += n;
       if (n) log?.info({ outcome: 'processed', from: maskPhone(msisdn), assembled: n, timedOut: true }, 'inbound sms');
     } catch (err) {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { OutboxKind } from '../db/schema.js';
 
@@ -14,12 +13,10 @@ export interface OutgoingSms {
   alertNumber?: number | null;
 }
 
-/** Wakes dispatchers in every instance; delivered by PostgreSQL only when the transaction commits. */
-export async function notifyOutbox(trx: Tx): Promise<void> {
-  await sql`SELECT pg_notify('outbox', '')`.execute(trx);
-}
-
-/** Queues texts in the caller's transaction: they exist exactly when the decision that made them does. */
+/**
+ * Queues texts in the caller's transaction: they exist exactly when the decision that made them does.
+ * The caller wakes the dispatchers after commit (OutboxSignal.touch, src/outbox/signal.ts).
+ */
 export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise<string[]> {
   if (msgs.length === 0) return [];
   const rows = await trx
@@ -38,6 +35,5 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise
     )
     .returning('id')
     .execute();
-  await notifyOutbox(trx);
   return rows.map((r) => r.id);
 }

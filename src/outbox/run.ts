@@ -4,6 +4,7 @@ import { connectionStringOf } from '../db/connect.js';
 import type { ChannelSender } from './channel.js';
 import { startDispatcher, type Dispatcher, type DispatcherLog, type DispatcherOptions } from './dispatcher.js';
 import { listenOutbox } from './wake.js';
+import type { OutboxSignal } from './signal.js';
 
 export interface ChannelPlan extends DispatcherOptions {
   sender: ChannelSender;
@@ -14,10 +15,10 @@ export interface OutboxWorkers {
   stop(): Promise<void>;
 }
 
-export function startOutbox(db: Database, log: DispatcherLog, channels: readonly ChannelPlan[]): OutboxWorkers {
+export function startOutbox(db: Database, log: DispatcherLog, channels: readonly ChannelPlan[], signal?: OutboxSignal): OutboxWorkers {
   const wake = listenOutbox(connectionStringOf(db), (err) => log.warn({ err }, 'outbox LISTEN connection lost; polling until it is back'));
   const dispatchers = channels.map(({ sender, ...opts }) => startDispatcher(db, sender, log, opts));
-  const unsubscribe = dispatchers.map((d) => wake.subscribe(d.wake));
+  const unsubscribe = dispatchers.flatMap((d) => [wake.subscribe(d.wake), ...(signal ? [signal.subscribe(d.wake)] : [])]);
   return {
     dispatchers,
     async stop() {

@@ -77,6 +77,7 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: AppDe
     const r = await raiseFromForum(db, config, topic, clock());
     switch (r.outcome) {
       case 'raised':
+        deps.outboxSignal?.touch();
         log.info({ alert: r.alert, recipients: r.recipients }, 'alert raised from the forum');
         return { result: 'raised', alert: r.alert, recipients: r.recipients };
       case 'duplicate':

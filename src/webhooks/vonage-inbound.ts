@@ -64,6 +64,7 @@ export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps,
       req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
       return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
     }
+    if (result.outcome !== 'duplicate') deps.outboxSignal?.touch();
     // A member over the loop cap is worth a look (an auto-responder, or someone in trouble).
     if (result.reason === 'rate_limited') req.log.warn({ ...result, ...facts }, 'inbound sms');
     else req.log.info({ ...result, ...facts }, 'inbound sms');

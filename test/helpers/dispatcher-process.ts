@@ -71,11 +71,13 @@ async function main(): Promise<void> {
   const { startOutbox } = await import('../../src/outbox/run.js');
   const { createVonageSender } = await import('../../src/channels/sms/vonage.js');
   const { smsChannel } = await import('../../src/channels/sms/channel.js');
+  const { createOutboxSignal } = await import('../../src/outbox/signal.js');
   const env = process.env;
   const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);
   const config = loadConfig({ ...env, ADMIN_TOKEN: env.ADMIN_TOKEN ?? 'instance-admin-token-0123456789', LOG_LEVEL: 'warn' });
   const db = connect(config.databaseUrl!, 20);
-  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: [config.adminToken!] });
+  const outboxSignal = createOutboxSignal(db);
+  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: [config.adminToken!], outboxSignal });
   // Listening before dispatching: receipts for texts sent before a crash can land first.
   await app.listen({ host: '127.0.0.1', port: config.port });
   const name = env.INSTANCE ?? 'instance';
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
       concurrency: num('CONCURRENCY', 100),
       pollMs: num('POLL_MS', 250),
     },
-  ]);
+  ], outboxSignal);
   console.log(`ready ${(app.server.address() as { port: number }).port}`);
   process.once('SIGTERM', async () => {
     await outbox.stop();

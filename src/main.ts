@@ -7,6 +7,7 @@ import { startWorkers } from './workers.js';
 import { createOutboxSignal } from './outbox/signal.js';
 import { loggerOptions } from './logging.js';
 import { createPhoneSimulator } from './channels/sms/simulator.js';
+import { seedDemoMembers } from './members/demo.js';
 
 export async function serve(config: Config): Promise<void> {
   const rt = await openDatabase(config, (m) => console.error(m));
@@ -32,10 +33,15 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // Before listening, so the first page a visitor opens already has phones to show.
+  const demoAdded = config.demo ? await seedDemoMembers(rt.db) : 0;
   await app.listen({ port: config.port, host: config.host });
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as { port: number }).port}`;
   console.log(`Batsignal listening on ${base} (database: ${rt.embedded ? `embedded, in ${config.dataDir}` : 'DATABASE_URL'})`);
   if (generated) console.log(`Admin token (kept in ${config.dataDir}/admin-token): ${generated}`);
+  if (demoAdded > 0) {
+    console.log(`Added ${demoAdded} demo members (fake numbers, 07700 900001 on). Load real ones with: npm run members -- import members.csv`);
+  }
   if (simulator) {
     const link = generated ? `${base}/simulator#token=${encodeURIComponent(generated)}` : `${base}/simulator (sign in with your ADMIN_TOKEN)`;
     console.log(`Phone simulator: ${link}`);

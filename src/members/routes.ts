@@ -1,5 +1,153 @@
-import type { FastifyInstance } from 'fastify';
+// Admin HTTP API for the member registry: list, get, add, change, remove, and import a spreadsheet.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
 import type { AppDeps } from '../app.js';
+import { requireBearer } from '../http/auth.js';
+import { HttpError } from '../http/errors.js';
+import type { Role } from '../db/schema.js';
+import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
+import { importMembers } from './import.js';
+import * as v from './validate.js';
+import * as s from './schemas.js';
 
-// Placeholder: filled in by its feature.
-export async function registerMemberRoutes(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+/** ~1,800 members is ~150 KB of CSV; 5 MB leaves room for 50,000 rows and stops a runaway upload. */
+export const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
+const CSV_TYPES = ['text/csv', 'application/csv'];
+
+type Body = Partial<{ name: string; phone: string; email: string | null; organisation: string; role: Role; forumUsername: string | null; optedOut: boolean }>;
+type IdRequest = { Params: { id: string } };
+
+const errors = { 400: s.errorSchema, 401: s.errorSchema, 404: s.errorSchema, 409: s.errorSchema, 413: s.errorSchema, 415: s.errorSchema };
+
+/** onRequest: refuse a body of the wrong type before reading it (415, not a parse error). */
+function requireContentType(types: string[]) {
+  return async (req: FastifyRequest) => {
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!types.includes(ct)) {
+      throw new HttpError(415, 'unsupported_media_type', `Send the body as ${types[0]} (Content-Type: ${types[0]}).`);
+    }
+  };
+}
+
+function valid<T>(c: v.Check<T>, code = 'invalid_request'): T {
+  if (!c.ok) throw new HttpError(400, code, c.reason);
+  return c.value;
+}
+
+/** Each field the body carries, checked and normalised as the import would. */
+function patchFrom(b: Body, deps: AppDeps): MemberPatch {
+  const p: MemberPatch = {};
+  if (b.phone !== undefined) p.phone = valid(v.checkPhone(b.phone, deps.config.defaultCountry), 'invalid_phone');
+  if (b.name !== undefined) p.name = valid(v.checkName(b.name));
+  if (b.email !== undefined) p.email = valid(v.checkEmail(b.email), 'invalid_email');
+  if (b.organisation !== undefined) p.organisation = valid(v.checkOrganisation(b.organisation));
+  if (b.role !== undefined) p.role = valid(v.checkRole(b.role));
+  if (b.forumUsername !== undefined) p.forumUsername = valid(v.checkForumUsername(b.forumUsername));
+  if (b.optedOut !== undefined) p.optedOut = b.optedOut;
+  return p;
+}
+
+export async function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const { db } = deps;
+  // onRequest, not preHandler: nobody without the token gets a 5 MB body read.
+  const auth = requireBearer(deps.adminTokens);
+  const json = [auth, requireContentType(['application/json'])];
+  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  // Name the offending field ("body has an unknown field "nickname"") instead of ajv's generic words.
+  app.setSchemaErrorFormatter((errs, dataVar) => {
+    const e = errs[0];
+    if (e?.keyword === 'additionalProperties') {
+      return new Error(`${dataVar} has an unknown field "${String((e.params as { additionalProperty: string }).additionalProperty)}"`);
+    }
+    const where = e?.instancePath ? `${dataVar}${e.instancePath.replace(/\//g, '.')}` : dataVar;
+    return new Error(`${where} ${e?.message ?? 'is invalid'}`);
+  });
+  app.addHook('onSend', async (_req, reply: FastifyReply) => {
+    reply.header('Cache-Control', 'no-store'); // names and numbers: never cached
+  });
+
+  app.get<{ Querystring: { role?: Role; optedOut?: 'true' | 'false'; search?: string; limit?: string; offset?: string } }>(
+    '/api/members',
+    {
+      onRequest: auth,
+      // The query may carry a phone number (?search=07700...): keep the request line out of info logs.
+      logLevel: 'warn',
+      schema: { summary: 'Members, by name, with filters and paging', tags: ['members'], querystring: s.listQuery, response: { 200: s.memberListSchema, ...errors } },
+    },
+    async (req) => {
+      const q = req.query;
+      const limit = Number(q.limit ?? 100);
+      const offset = Number(q.offset ?? 0);
+      const optedOut = q.optedOut === undefined ? undefined : q.optedOut === 'true';
+      const page = await listMembers(db, { role: q.role, optedOut, search: q.search, limit, offset }, deps.config.defaultCountry);
+      return { ...page, limit, offset };
+    },
+  );
+
+  app.get<IdRequest>(
+    '/api/members/:id',
+    { onRequest: auth, schema: { summary: 'One member', tags: ['members'], params: s.idParams, response: { 200: s.memberSchema, ...errors } } },
+    async (req) => getMember(db, Number(req.params.id)),
+  );
+
+  app.post<{ Body: Body }>(
+    '/api/members',
+    {
+      onRequest: json,
+      schema: { summary: 'Add a member', tags: ['members'], body: s.createBody, response: { 201: s.memberSchema, ...errors } },
+    },
+    async (req, reply) => {
+      const p = patchFrom(req.body, deps);
+      const member = await createMember(db, {
+        name: p.name!,
+        phone: p.phone!,
+        email: p.email ?? null,
+        organisation: p.organisation ?? '',
+        role: p.role ?? 'member',
+        forumUsername: p.forumUsername ?? null,
+      });
+      return reply.code(201).header('Location', `/api/members/${member.id}`).send(member);
+    },
+  );
+
+  app.patch<IdRequest & { Body: Body }>(
+    '/api/members/:id',
+    {
+      onRequest: json,
+      schema: { summary: 'Change a member (only the fields sent)', tags: ['members'], params: s.idParams, body: s.patchBody, response: { 200: s.memberSchema, ...errors } },
+    },
+    async (req) => updateMember(db, Number(req.params.id), patchFrom(req.body, deps), deps.clock()),
+  );
+
+  app.delete<IdRequest>(
+    '/api/members/:id',
+    {
+      onRequest: auth,
+      schema: {
+        summary: 'Remove a member (their delivery records go too; sent texts stay in the outbox history)',
+        tags: ['members'],
+        params: s.idParams,
+        response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      await deleteMember(db, Number(req.params.id));
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: string }>(
+    '/api/members/import',
+    {
+      onRequest: [auth, requireContentType(CSV_TYPES)],
+      bodyLimit: IMPORT_BODY_LIMIT,
+      schema: {
+        summary: 'Import a CSV spreadsheet (header: name, phone, email, organisation, role[, forum_username]); idempotent by phone',
+        tags: ['members'],
+        consumes: CSV_TYPES,
+        response: { 200: s.importReportSchema, ...errors },
+      },
+    },
+    async (req) => importMembers(db, req.body, deps.config.defaultCountry),
+  );
+}

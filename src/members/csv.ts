@@ -1,0 +1,86 @@
+// Reading a member spreadsheet export: the header decides the columns; each data row comes back
+// with its line number, or with the reason it could not be read. No database here.
+import { parse } from 'csv-parse/sync';
+import { HttpError } from '../http/errors.js';
+
+export const REQUIRED_COLUMNS = ['name', 'phone', 'email', 'organisation', 'role'] as const;
+export const OPTIONAL_COLUMNS = ['forum_username'] as const;
+export type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+
+const KNOWN: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
+const ALIASES: Record<string, Column> = { organization: 'organisation', forum_user: 'forum_username' };
+
+export interface CsvRow {
+  /** Line in the file where the row ends (the header is line 1). */
+  row: number;
+  cells?: Partial<Record<Column, string>>;
+  /** Set when the row could not be read (wrong number of cells, a stray quote). */
+  error?: string;
+}
+
+export interface MemberCsv {
+  columns: Column[];
+  rows: CsvRow[];
+}
+
+const badCsv = (message: string) => new HttpError(400, 'invalid_csv', message);
+
+/** "Forum Username", " PHONE " and "forum-username" all name a column. */
+function columnName(raw: string): string {
+  const n = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return ALIASES[n] ?? n;
+}
+
+function readHeader(cells: string[]): Column[] {
+  const names = cells.map(columnName);
+  const unknown = names.find((n) => !KNOWN.includes(n));
+  if (unknown !== undefined) {
+    throw badCsv(
+      unknown === ''
+        ? `The header row has an empty column name; expected ${KNOWN.join(', ')}.`
+        : `Unknown column "${unknown.slice(0, 60)}" in the header row; expected ${REQUIRED_COLUMNS.join(', ')} (and optionally ${OPTIONAL_COLUMNS.join(', ')}).`,
+    );
+  }
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) throw badCsv(`Column "${repeated}" appears twice in the header row.`);
+  const missing = REQUIRED_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) {
+    throw badCsv(`The header row is missing the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected ${REQUIRED_COLUMNS.join(', ')}.`);
+  }
+  return names as Column[];
+}
+
+export function parseMemberCsv(text: string): MemberCsv {
+  const skipped: CsvRow[] = [];
+  const records = parse(text, {
+    bom: true,
+    info: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    // Spreadsheets write \r\n, editors \n; a hand-edited file can mix them.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    // A stray quote loses that row, not the file (an unclosed quote loses the rest, and says so).
+    skip_records_with_error: true,
+    on_skip: (err) => {
+      if (err) skipped.push({ row: Number(err.lines), error: `could not be read: ${err.message}` });
+    },
+  }) as unknown as { record: string[]; info: { lines: number } }[];
+
+  const first = records[0];
+  if (first === undefined) throw badCsv('The file is empty: expected a header row (name, phone, email, organisation, role).');
+  if (skipped.some((s) => s.row <= first.info.lines)) throw badCsv(`The header row could not be read: ${skipped[0]!.error}.`);
+  const columns = readHeader(first.record);
+
+  const rows: CsvRow[] = [...skipped];
+  for (const { record, info } of records.slice(1)) {
+    if (record.every((c) => c.trim() === '')) continue; // a blank spreadsheet row
+    if (record.length !== columns.length) {
+      rows.push({ row: info.lines, error: `has ${record.length} cells; the header has ${columns.length}` });
+      continue;
+    }
+    const cells: Partial<Record<Column, string>> = {};
+    columns.forEach((c, i) => (cells[c] = record[i]!));
+    rows.push({ row: info.lines, cells });
+  }
+  return { columns, rows: rows.sort((a, b) => a.row - b.row) };
+}

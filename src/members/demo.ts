@@ -1,0 +1,40 @@
+// Demo members for a first run on the embedded defaults, so the phone simulator has phones to show.
+// Clearly fake: "Demo - " names and numbers in Ofcom's drama block (07700 900001 on; 900000 is
+// the default BATSIGNAL_NUMBER), which no real phone is ever given.
+import { sql } from 'kysely';
+import type { Database } from '../db/connect.js';
+import type { Role } from '../db/schema.js';
+
+const SETTING = 'demo_members_offered';
+
+export const DEMO_MEMBERS: { name: string; organisation: string; role: Role }[] = [
+  { name: 'Demo - Alex Morgan', organisation: 'Demo Northtown Trust', role: 'admin' },
+  { name: 'Demo - Sam Patel', organisation: 'Demo Southtown ICB', role: 'member' },
+  { name: 'Demo - Jo Williams', organisation: 'Demo Eastfield Hospitals', role: 'member' },
+  { name: 'Demo - Chris Okafor', organisation: 'Demo Westbury Community Trust', role: 'member' },
+  { name: 'Demo - Priya Shah', organisation: 'Demo Northtown Trust', role: 'member' },
+  { name: 'Demo - Tom Evans', organisation: 'Demo Riverside GP Federation', role: 'member' },
+];
+
+export const demoPhone = (i: number) => `+447700900${String(i + 1).padStart(3, '0')}`;
+
+/**
+ * Adds the demo members once per database, and only to an empty registry: an admin who deletes
+ * them does not get them back on the next start. Returns how many were added.
+ */
+export async function seedDemoMembers(db: Database): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const first = await sql`
+      INSERT INTO settings (key, value) VALUES (${SETTING}, 'true'::jsonb) ON CONFLICT (key) DO NOTHING RETURNING key
+    `.execute(trx);
+    if (first.rows.length === 0) return 0;
+    if (await trx.selectFrom('members').select('id').limit(1).executeTakeFirst()) return 0;
+    const added = await trx
+      .insertInto('members')
+      .values(DEMO_MEMBERS.map((m, i) => ({ ...m, phone: demoPhone(i) })))
+      .onConflict((oc) => oc.column('phone').doNothing())
+      .returning('id')
+      .execute();
+    return added.length;
+  });
+}

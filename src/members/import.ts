@@ -1,0 +1,154 @@
+// Importing a member spreadsheet: idempotent (the normalised phone is the key), per-row report,
+// one bad row never loses the good ones, and set-based: every good row goes to PostgreSQL in one
+// INSERT ... SELECT FROM unnest(...) ON CONFLICT statement inside one transaction.
+//
+// Import never touches opted_out: STOP and START are the member's own choice, and a spreadsheet
+// exported last month must not text someone who has since opted out.
+import { sql } from 'kysely';
+import type { CountryCode } from 'libphonenumber-js';
+import type { Database } from '../db/connect.js';
+import { HttpError } from '../http/errors.js';
+import { parseMemberCsv } from './csv.js';
+import { checkMember, type MemberFields } from './validate.js';
+
+export type ImportOutcome = 'added' | 'updated' | 'unchanged' | 'rejected';
+
+export interface ImportRow {
+  row: number;
+  outcome: ImportOutcome;
+  /** The normalised number, when the row had a valid one. */
+  phone?: string;
+  id?: number;
+  reason?: string;
+}
+
+export interface ImportReport {
+  added: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  rows: ImportRow[];
+}
+
+interface Candidate {
+  row: number;
+  member: MemberFields;
+}
+
+/** Checks every row; repeats within the file (phone or forum username): the first wins. */
+function candidates(text: string, country: CountryCode) {
+  const { columns, rows } = parseMemberCsv(text);
+  const withForum = columns.includes('forum_username');
+  const good: Candidate[] = [];
+  const rejected: ImportRow[] = [];
+  const phoneRow = new Map<string, number>();
+  const forumRow = new Map<string, number>();
+  for (const r of rows) {
+    if (!r.cells) {
+      rejected.push({ row: r.row, outcome: 'rejected', reason: r.error ?? 'could not be read' });
+      continue;
+    }
+    const c = r.cells;
+    const checked = checkMember(
+      { name: c.name ?? '', phone: c.phone ?? '', email: c.email, organisation: c.organisation, role: c.role, forumUsername: c.forum_username },
+      country,
+    );
+    if (!checked.ok) {
+      rejected.push({ row: r.row, outcome: 'rejected', reason: checked.reason });
+      continue;
+    }
+    const m = checked.value;
+    const samePhone = phoneRow.get(m.phone);
+    if (samePhone !== undefined) {
+      rejected.push({ row: r.row, outcome: 'rejected', phone: m.phone, reason: `same phone number as row ${samePhone}` });
+      continue;
+    }
+    const forumKey = m.forumUsername?.toLowerCase();
+    const sameForum = forumKey === undefined ? undefined : forumRow.get(forumKey);
+    if (sameForum !== undefined) {
+      rejected.push({ row: r.row, outcome: 'rejected', phone: m.phone, reason: `same forum username as row ${sameForum}` });
+      continue;
+    }
+    phoneRow.set(m.phone, r.row);
+    if (forumKey !== undefined) forumRow.set(forumKey, r.row);
+    good.push({ row: r.row, member: m });
+  }
+  return { withForum, good, rejected };
+}
+
+const text = (xs: (string | null)[]) => sql`${xs}::text[]`;
+
+export async function importMembers(db: Database, csv: string, country: CountryCode): Promise<ImportReport> {
+  const { withForum, good, rejected } = candidates(csv, country);
+  const report: ImportRow[] = [...rejected];
+
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      // One import at a time, so the forum-username check below stays true until commit.
+      await sql`SELECT pg_advisory_xact_lock(hashtext('batsignal.members.import'))`.execute(trx);
+
+      let rows = good;
+      if (withForum) {
+        // Forum usernames are unique case-insensitively (forum/raise.ts matches them that way):
+        // a row claiming one another member holds is refused rather than failing the statement.
+        const names = rows.flatMap((r) => (r.member.forumUsername ? [r.member.forumUsername.toLowerCase()] : []));
+        const held = names.length === 0 ? [] : (await sql<{ phone: string; u: string }>`
+          SELECT phone, lower(forum_username) AS u FROM members WHERE lower(forum_username) = ANY(${text(names)})
+        `.execute(trx)).rows;
+        const holder = new Map(held.map((h) => [h.u, h.phone]));
+        rows = rows.filter((r) => {
+          const h = r.member.forumUsername && holder.get(r.member.forumUsername.toLowerCase());
+          if (!h || h === r.member.phone) return true;
+          report.push({ row: r.row, outcome: 'rejected', phone: r.member.phone, reason: `forum username ${r.member.forumUsername} belongs to another member` });
+          return false;
+        });
+      }
+      if (rows.length === 0) return;
+
+      const col = <K extends keyof MemberFields>(k: K) => rows.map((r) => r.member[k] as string | null);
+      const written = await sql<{ phone: string; id: number; inserted: boolean }>`
+        INSERT INTO members AS m (name, phone, email, organisation, role, forum_username)
+        SELECT * FROM unnest(${text(col('name'))}, ${text(col('phone'))}, ${text(col('email'))},
+                             ${text(col('organisation'))}, ${text(col('role'))}, ${text(col('forumUsername'))})
+        ON CONFLICT (phone) DO UPDATE SET
+          name = EXCLUDED.name,
+          email = EXCLUDED.email,
+          organisation = EXCLUDED.organisation,
+          role = EXCLUDED.role,
+          forum_username = CASE WHEN ${withForum} THEN EXCLUDED.forum_username ELSE m.forum_username END,
+          updated_at = now()
+        WHERE (m.name, m.email, m.organisation, m.role) IS DISTINCT FROM
+              (EXCLUDED.name, EXCLUDED.email, EXCLUDED.organisation, EXCLUDED.role)
+           OR (${withForum} AND m.forum_username IS DISTINCT FROM EXCLUDED.forum_username)
+        RETURNING m.phone, m.id, (m.xmax = 0) AS inserted
+      `.execute(trx);
+      const outcome = new Map(written.rows.map((w) => [w.phone, w]));
+      // Rows the WHERE left alone come back from nowhere: look their ids up in one query.
+      const untouched = rows.filter((r) => !outcome.has(r.member.phone)).map((r) => r.member.phone);
+      const ids = untouched.length === 0 ? [] : (await sql<{ phone: string; id: number }>`
+        SELECT phone, id FROM members WHERE phone = ANY(${text(untouched)})
+      `.execute(trx)).rows;
+      const idOf = new Map(ids.map((r) => [r.phone, r.id]));
+      for (const r of rows) {
+        const w = outcome.get(r.member.phone);
+        report.push({
+          row: r.row,
+          outcome: w ? (w.inserted ? 'added' : 'updated') : 'unchanged',
+          phone: r.member.phone,
+          ...((w?.id ?? idOf.get(r.member.phone)) !== undefined && { id: w?.id ?? idOf.get(r.member.phone)! }),
+        });
+      }
+    })
+    .catch((err: { code?: string }) => {
+      // A member added through the API with a clashing forum username while we ran: nothing was written.
+      if (err.code === '23505') {
+        throw new HttpError(409, 'conflict', 'Members changed while the file was being imported; nothing was saved. Import it again.');
+      }
+      throw new Error('import members', { cause: err });
+    });
+
+  report.sort((a, b) => a.row - b.row);
+  const count = (o: ImportOutcome) => report.filter((r) => r.outcome === o).length;
+  return { added: count('added'), updated: count('updated'), unchanged: count('unchanged'), rejected: count('rejected'), rows: report };
+}

@@ -17,6 +17,9 @@ import { registerMetrics } from './metrics/routes.js';
 import { registerExerciseRoutes } from './alerts/exercise.js';
 import type { PhoneSimulator } from './channels/sms/simulator.js';
 import type { OutboxSignal } from './outbox/signal.js';
+import { createMetrics, type AppMetrics } from './metrics/registry.js';
+import { instrumentHttp } from './metrics/http.js';
+import { registerOpenApi } from './http/openapi.js';
 
 export interface AppDeps {
   config: Config;
@@ -28,11 +31,16 @@ export interface AppDeps {
   simulator?: PhoneSimulator | undefined;
   /** Wakes the dispatchers after a commit that queued outbox rows (absent: they poll). */
   outboxSignal?: OutboxSignal | undefined;
+  /** Shared with the workers (main.ts); absent: buildApp makes one for this app (src/metrics/registry.ts). */
+  metrics?: AppMetrics | undefined;
 }
+
+/** What route modules receive: the deps with metrics always present. */
+export type RouteDeps = AppDeps & { metrics: AppMetrics };
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+export async function buildApp(given: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -40,11 +48,17 @@ export async function buildApp(deps: AppDeps, logger: FastifyServerOptions['logg
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
+  const deps: RouteDeps = { ...given, metrics: given.metrics ?? createMetrics({ db: given.db, clock: given.clock }) };
   installErrorHandler(app);
+  instrumentHttp(app, deps.metrics);
   await app.register(formbody);
+  // Before the routes: it documents each route as it is added.
+  await registerOpenApi(app);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  const ops = { tags: ['operations'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } };
+  app.get('/healthz', { logLevel: 'warn', schema: { ...ops, summary: 'Liveness: the process answers (no database check)' } }, async () => ({ status: 'ok' }));
+  const readyz = { ...ops, summary: 'Readiness: 200 when PostgreSQL answers, else 503', response: { 200: ops.response[200], 503: { type: 'object', properties: { status: { type: 'string' }, message: { type: 'string' } } } } };
+  app.get('/readyz', { logLevel: 'warn', schema: readyz }, async (_req, reply) => {
     try {
       await sql`SELECT 1`.execute(deps.db);
       return { status: 'ready' };

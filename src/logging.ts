@@ -1,13 +1,50 @@
-import type { FastifyServerOptions } from 'fastify';
+// Structured JSON logs (Fastify's pino) that a log platform may keep: no secrets, no full phone
+// numbers, no message texts at info level. Three layers:
+//  - the request serializer logs the path only: Fastify logs req.url by default, and a GET inbound
+//    webhook carries msisdn, text and sig in its query string (so does ?search= on /api/members);
+//  - pino redaction censors secret-bearing keys wherever a module logs an object carrying them;
+//  - modules log facts, masked: maskPhone (src/members/phone.ts) and lengths, never bodies.
+import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 
-/** pino options: JSON lines; secrets never logged. */
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+// Keys whose values are secrets, or texts and numbers members sent, wherever they appear (top level
+// or one object down). Headers are listed for any module that logs a request's headers itself.
+const SENSITIVE_KEYS = ['authorization', 'sig', '"api-key"', 'apiKey', 'apiSecret', 'api_secret', 'secret', 'token', 'password', 'msisdn', 'text'];
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-discourse-event-signature"]',
+  'req.headers["api-key"]',
+  'req.query',
+  'req.body',
+  'headers.authorization',
+  'headers["x-discourse-event-signature"]',
+  ...SENSITIVE_KEYS.flatMap((k) => [k.startsWith('"') ? `[${k}]` : k, k.startsWith('"') ? `*[${k}]` : `*.${k}`]),
+];
+
+/** The path of a URL, without its query string. */
+export const pathOnly = (url: string): string => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
+/** Fastify's default request serializer, minus the query string. */
+export function serializeRequest(req: FastifyRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: pathOnly(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
+/** pino options for the server; tests pass a stream to read what would be logged. */
+export function loggerOptions(config: Pick<Config, 'logLevel'>, stream?: { write(line: string): void }): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers["x-discourse-event-signature"]', 'req.query.sig', 'req.query["api-key"]'],
-      censor: '[redacted]',
-    },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { req: serializeRequest as (req: unknown) => Record<string, unknown> },
+    ...(stream ? { stream } : {}),
   };
 }

@@ -1,5 +1,34 @@
+// GET /metrics: Prometheus text, for METRICS_TOKEN (give Prometheus only that) or an admin token.
 import type { FastifyInstance } from 'fastify';
+import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
 import type { AppDeps } from '../app.js';
+import { requireBearer } from '../http/auth.js';
+import type { AppMetrics } from './registry.js';
+import { errorSchema } from '../alerts/schemas.js';
 
-// Placeholder: filled in by its feature.
-export async function registerMetrics(_app: FastifyInstance, _deps: AppDeps): Promise<void> {}
+export const METRICS_PATH = '/metrics';
+
+export async function registerMetrics(app: FastifyInstance, deps: AppDeps & { metrics: AppMetrics }): Promise<void> {
+  const tokens = [...(deps.config.metricsToken ? [deps.config.metricsToken] : []), ...deps.adminTokens];
+  app.get(
+    METRICS_PATH,
+    {
+      onRequest: requireBearer(tokens),
+      // Scraped every few seconds: a line per scrape would drown the log.
+      logLevel: 'warn',
+      schema: {
+        summary: 'Prometheus metrics (text exposition format): webhooks, sends, receipts, outbox depth and age, alerts, ACKs, HTTP latency',
+        tags: ['operations'],
+        produces: ['text/plain'],
+        response: {
+          200: { type: 'string', description: 'Prometheus text format 0.0.4.' },
+          401: errorSchema,
+        },
+      },
+    },
+    async (_req, reply) => {
+      const body = await deps.metrics.render();
+      return reply.type(deps.metrics.contentType).header('Cache-Control', 'no-store').send(body);
+    },
+  );
+}

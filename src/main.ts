@@ -8,6 +8,7 @@ import { createOutboxSignal } from './outbox/signal.js';
 import { loggerOptions } from './logging.js';
 import { createPhoneSimulator } from './channels/sms/simulator.js';
 import { seedDemoMembers } from './members/demo.js';
+import { createMetrics } from './metrics/registry.js';
 
 export async function serve(config: Config): Promise<void> {
   const rt = await openDatabase(config, (m) => console.error(m));
@@ -15,7 +16,9 @@ export async function serve(config: Config): Promise<void> {
   // No Vonage credentials: texts go to the built-in phone simulator (/simulator) instead.
   const simulator = config.vonage ? undefined : createPhoneSimulator(rt.db);
   const outboxSignal = createOutboxSignal(rt.db, (err) => console.error('outbox notify failed:', err));
-  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens, simulator, outboxSignal };
+  // One Metrics for the app and the workers: /metrics shows the dispatcher's sends too.
+  const metrics = createMetrics({ db: rt.db, clock: systemClock, processMetrics: true });
+  const deps = { config, db: rt.db, clock: systemClock, adminTokens: tokens, simulator, outboxSignal, metrics };
   const app = await buildApp(deps, loggerOptions(config));
   const workers = startWorkers(deps, app.log);
 

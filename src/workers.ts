@@ -15,13 +15,13 @@ export interface Workers {
 export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   const running: Workers[] = [];
   // Multipart texts whose missing parts never came (src/inbound/sweeper.ts).
-  running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse, touch: () => deps.outboxSignal?.touch() }, deps.clock, log));
+  running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse, touch: () => deps.outboxSignal?.touch(), metrics: deps.metrics }, deps.clock, log));
   // One reminder to each member who has not acknowledged an open alert (src/alerts/reminders.ts).
   running.push(startReminderSweeper(deps, log));
   // The outbox: one dispatcher loop per channel (src/outbox/dispatcher.ts). Add a channel with one line.
   const sms = smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
   const channels: ChannelPlan[] = [
-    { sender: sms, ratePerSecond: deps.config.smsRatePerSecond },
+    { sender: sms, ratePerSecond: deps.config.smsRatePerSecond, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
   ];
   running.push(startOutbox(deps.db, log, channels, deps.outboxSignal));
   return { stop: async () => void (await Promise.all(running.map((w) => w.stop()))) };

@@ -11,11 +11,16 @@ import { ackReply, recordAck } from '../alerts/ack.js';
 import { statusReply } from '../alerts/status.js';
 import { sendFollowUp } from '../alerts/followup.js';
 import { otherChannels } from '../channels/fanout.js';
+import type { Metrics } from '../metrics/registry.js';
 
-export async function executeEffect(trx: Tx, deps: { config: Config }, member: Member, effect: Effect, now: Date): Promise<string[]> {
+/** `deps.metrics`: counts alerts and ACKs; the caller's (afterCommit) counts them once its transaction commits. */
+export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, effect: Effect, now: Date): Promise<string[]> {
   switch (effect.kind) {
-    case 'ack':
-      return [ackReply(await recordAck(trx, member.id, effect.alert, now))];
+    case 'ack': {
+      const r = await recordAck(trx, member.id, effect.alert, now);
+      if (r.outcome === 'acknowledged') deps.metrics?.acknowledged();
+      return [ackReply(r)];
+    }
     case 'status':
       return [await statusReply(trx, member, effect.alert, now)];
     case 'optOut':
@@ -31,6 +36,7 @@ export async function executeEffect(trx: Tx, deps: { config: Config }, member: M
         now,
         otherChannels(deps.config), // the forum post and member emails, queued in this transaction too
       );
+      deps.metrics?.alertRaised(alert.source, alert.exercise);
       return [replies.alertSent(alert.number, recipientCount)];
     }
     case 'sendUpdate':

@@ -14,13 +14,14 @@ import { contextNeeds, IDLE, step, type StepContext } from './machine.js';
 import { loadConversation, raisesInLastHour, saveConversation } from './store.js';
 import { executeEffect } from './effects.js';
 import { exerciseModeOn } from '../alerts/exercise.js';
+import type { Metrics } from '../metrics/registry.js';
 
 /** Six digits: one chance in a million per guess, and three guesses end the raise. */
 export function oneTimeCode(): string {
   return String(randomInt(100_000, 1_000_000));
 }
 
-export async function converse(trx: Tx, deps: { config: Config }, member: Member, text: string, now: Date): Promise<void> {
+export async function converse(trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, text: string, now: Date): Promise<void> {
   const parsed = parseCommand(text);
   // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
   const cmd = parsed.kind === 'raise' && !parsed.exercise && (await exerciseModeOn(trx)) ? { ...parsed, exercise: true } : parsed;

@@ -11,9 +11,10 @@ import { lockSender, recordInbound } from './dedupe.js';
 import { assembleIfComplete, takeStaleGroups } from './concat.js';
 import { replyToStranger } from './strangers.js';
 import { isOptWord, overInboundLimit } from './limits.js';
+import { afterCommit, noopMetrics, type Metrics } from '../metrics/registry.js';
 
 /** The conversation's entry point (src/conversation/handle.ts). */
-export type Converse = (trx: Tx, deps: { config: Config }, member: Member, text: string, now: Date) => Promise<void>;
+export type Converse = (trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, text: string, now: Date) => Promise<void>;
 
 export interface PipelineDeps {
   config: Config;
@@ -21,6 +22,8 @@ export interface PipelineDeps {
   converse: Converse;
   /** Wakes the dispatchers after a commit (OutboxSignal.touch). */
   touch?: () => void;
+  /** Alerts raised and ACKs recorded by the conversation, counted once the transaction commits. */
+  metrics?: Metrics | undefined;
 }
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'part' | 'stranger' | 'ignored';
@@ -60,7 +63,7 @@ async function classifySender(trx: Tx, config: Config, msisdn: string, text: str
 async function interpret(trx: Tx, deps: PipelineDeps, sender: Sender, text: string, now: Date): Promise<ReceiveResult> {
   switch (sender.kind) {
     case 'member':
-      await deps.converse(trx, { config: deps.config }, sender.member, text, now);
+      await deps.converse(trx, { config: deps.config, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, sender.member, text, now);
       return { outcome: 'processed' };
     case 'stranger': {
       const replied = await replyToStranger(trx, sender.phone, now);
@@ -87,8 +90,10 @@ async function flushStale(trx: Tx, deps: PipelineDeps, msisdn: string, now: Date
 }
 
 /** Handles one validated inbound text exactly once. Throws only on infrastructure failure. */
-export async function receiveInbound(deps: PipelineDeps, sms: InboundSms, now: Date): Promise<ReceiveResult> {
-  return deps.db.transaction().execute(async (trx) => {
+export async function receiveInbound(given: PipelineDeps, sms: InboundSms, now: Date): Promise<ReceiveResult> {
+  const counted = afterCommit(given.metrics ?? noopMetrics);
+  const deps = { ...given, metrics: counted };
+  const result = await deps.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
     await lockSender(trx, sms.msisdn);
 
     const ignored = ignoredBeforeSender(deps.config, sms);
@@ -111,12 +116,18 @@ export async function receiveInbound(deps: PipelineDeps, sms: InboundSms, now: D
     const result = await interpret(trx, deps, sender, sms.text, now);
     return stale ? { ...result, assembled: stale } : result;
   });
+  counted.commit();
+  return result;
 }
 
 /** Interprets this sender's timed-out multipart texts (the sweeper's unit of work). */
-export async function flushSender(deps: PipelineDeps, msisdn: string, now: Date): Promise<number> {
-  return deps.db.transaction().execute(async (trx) => {
+export async function flushSender(given: PipelineDeps, msisdn: string, now: Date): Promise<number> {
+  const counted = afterCommit(given.metrics ?? noopMetrics);
+  const deps = { ...given, metrics: counted };
+  const n = await deps.db.transaction().execute(async (trx) => {
     await lockSender(trx, msisdn);
     return flushStale(trx, deps, msisdn, now);
   });
+  counted.commit();
+  return n;
 }

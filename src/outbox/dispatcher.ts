@@ -8,6 +8,7 @@ import { claimDue, reclaimExpired, releaseUnsent, type ClaimedRow } from './clai
 import { createCompleter, type Outcome } from './complete.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { ratePlan } from './rate.js';
+import { noopMetrics, type Metrics, type SendResult } from '../metrics/registry.js';
 
 export interface DispatcherLog {
   info(obj: object, msg: string): void;
@@ -33,6 +34,8 @@ export interface DispatcherOptions {
   flushMs?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
+  /** Counts each provider call by result (the server shares one Metrics between app and workers). */
+  metrics?: Metrics;
 }
 
 export interface Dispatcher {
@@ -52,6 +55,7 @@ export function startDispatcher(db: Database, sender: ChannelSender, log: Dispat
   const o = { ...DEFAULTS, ...options };
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const random = options.random ?? Math.random;
+  const metrics = options.metrics ?? noopMetrics;
   const channel = sender.channel;
   const plan = ratePlan(o.ratePerSecond ?? 0, o.batch);
   const completer = createCompleter(db, { flushMs: o.flushMs, onError: (err) => log.error({ err, channel }, 'recording send outcomes failed; will retry') });
@@ -91,7 +95,13 @@ export function startDispatcher(db: Database, sender: ChannelSender, log: Dispat
     }
     const outcome = decide(row, out);
     counts[outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'retried' : 'failed']++;
-    if (outcome.kind === 'failed') log.warn({ channel, outboxId: row.id, attempts: row.attempts, error: outcome.error }, 'send failed for good');
+    const result: SendResult = outcome.kind === 'sent' ? 'submitted' : outcome.kind === 'retry' ? 'retried' : 'failed_permanent';
+    metrics.send(channel, result);
+    // One line per send: which alert and outbox row (deliveries.sms_outbox_id), never the recipient or text.
+    const facts = { channel, outboxId: row.id, alert: row.alert_number, kind: row.kind, attempts: row.attempts, outcome: result };
+    if (outcome.kind === 'failed') log.warn({ ...facts, error: outcome.error }, 'send failed for good');
+    else if (outcome.kind === 'retry') log.info({ ...facts, error: outcome.error, retryInMs: Math.round(outcome.delayMs) }, 'send');
+    else log.info(facts, 'send');
     completer.add(outcome);
   }
 

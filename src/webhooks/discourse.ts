@@ -78,6 +78,7 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: AppDe
     switch (r.outcome) {
       case 'raised':
         deps.outboxSignal?.touch();
+        deps.metrics?.alertRaised('forum', r.exercise); // after the commit: raiseFromForum owns the transaction
         log.info({ alert: r.alert, recipients: r.recipients }, 'alert raised from the forum');
         return { result: 'raised', alert: r.alert, recipients: r.recipients };
       case 'duplicate':

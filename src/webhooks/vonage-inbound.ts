@@ -9,6 +9,7 @@ import { parseInbound } from '../inbound/params.js';
 import { receiveInbound, type Converse, type PipelineDeps } from '../inbound/pipeline.js';
 import { converse } from '../conversation/handle.js';
 import { maskPhone } from '../members/phone.js';
+import { noopMetrics } from '../metrics/registry.js';
 
 export const INBOUND_PATH = '/webhooks/vonage/inbound';
 
@@ -22,7 +23,8 @@ function sentTwice(query: unknown, body: unknown): string | undefined {
 }
 
 export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps, conversation: Converse = converse): Promise<void> {
-  const pipeline: PipelineDeps = { config: deps.config, db: deps.db, converse: conversation };
+  const metrics = deps.metrics ?? noopMetrics;
+  const pipeline: PipelineDeps = { config: deps.config, db: deps.db, converse: conversation, metrics };
   const { signatureSecrets, signatureMethod } = deps.config;
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -30,6 +32,7 @@ export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps,
     const flat = stringParams(req.query, body);
     if ('error' in flat) {
       req.log.info({ outcome: 'bad_request', problem: flat.error }, 'inbound sms');
+      metrics.inbound('bad_request');
       return reply.code(400).send({ error: 'bad_request', message: flat.error });
     }
     const params = flat.params;
@@ -37,15 +40,18 @@ export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps,
     if (twice) {
       const message = `field "${twice}" was sent both in the query string and in the body`;
       req.log.info({ outcome: 'bad_request', problem: message }, 'inbound sms');
+      metrics.inbound('bad_request');
       return reply.code(400).send({ error: 'bad_request', message });
     }
     if (signatureSecrets.length > 0 && !verifyVonageSignature(params, signatureSecrets, signatureMethod)) {
       req.log.warn({ outcome: 'bad_signature', signed: params.sig !== undefined }, 'inbound sms');
+      metrics.inbound('bad_signature');
       return reply.code(401).send({ error: 'bad_signature', message: 'missing or invalid webhook signature' });
     }
     const parsed = parseInbound(params);
     if (!parsed.ok) {
       req.log.info({ outcome: 'bad_request', problem: parsed.message }, 'inbound sms');
+      metrics.inbound('bad_request');
       return reply.code(400).send({ error: 'bad_request', message: parsed.message });
     }
     const sms = parsed.sms;
@@ -62,9 +68,11 @@ export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps,
     } catch (err) {
       // Rolled back: not marked seen, so Vonage's retry will bring it again.
       req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
+      metrics.inbound('error');
       return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
     }
     if (result.outcome !== 'duplicate') deps.outboxSignal?.touch();
+    metrics.inbound(result.outcome);
     // A member over the loop cap is worth a look (an auto-responder, or someone in trouble).
     if (result.reason === 'rate_limited') req.log.warn({ ...result, ...facts }, 'inbound sms');
     else req.log.info({ ...result, ...facts }, 'inbound sms');

@@ -8,6 +8,7 @@ import { stringParams, verifyVonageSignature, type WebhookParams } from './signa
 import { applyReceipt, type Receipt } from '../outbox/receipts.js';
 import { isReceiptStatus, receiptError } from '../channels/sms/status-map.js';
 import { maskPhone } from '../members/phone.js';
+import { noopMetrics } from '../metrics/registry.js';
 
 export const STATUS_PATH = '/webhooks/vonage/status';
 
@@ -40,6 +41,7 @@ export function parseReceipt(p: WebhookParams): { ok: true; receipt: Receipt } |
 
 export async function registerVonageStatus(app: FastifyInstance, deps: AppDeps): Promise<void> {
   const { signatureSecrets, signatureMethod } = deps.config;
+  const metrics = deps.metrics ?? noopMetrics;
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.method === 'POST' ? req.body : undefined;
@@ -48,16 +50,19 @@ export async function registerVonageStatus(app: FastifyInstance, deps: AppDeps):
     const problem = 'error' in flat ? flat.error : twice ? `field "${twice}" was sent both in the query string and in the body` : undefined;
     if (problem || !('params' in flat)) {
       req.log.info({ outcome: 'bad_request', problem }, 'delivery receipt');
+      metrics.statusWebhook('bad_request');
       return reply.code(400).send({ error: 'bad_request', message: problem });
     }
     const params = flat.params;
     if (signatureSecrets.length > 0 && !verifyVonageSignature(params, signatureSecrets, signatureMethod)) {
       req.log.warn({ outcome: 'bad_signature', signed: params.sig !== undefined }, 'delivery receipt');
+      metrics.statusWebhook('bad_signature');
       return reply.code(401).send({ error: 'bad_signature', message: 'missing or invalid webhook signature' });
     }
     const parsed = parseReceipt(params);
     if (!parsed.ok) {
       req.log.info({ outcome: 'bad_request', problem: parsed.message }, 'delivery receipt');
+      metrics.statusWebhook('bad_request');
       return reply.code(400).send({ error: 'bad_request', message: parsed.message });
     }
     const r = parsed.receipt;
@@ -67,10 +72,13 @@ export async function registerVonageStatus(app: FastifyInstance, deps: AppDeps):
       result = await applyReceipt(deps.db, r, deps.clock());
     } catch (err) {
       req.log.error({ outcome: 'error', ...facts, err }, 'delivery receipt');
+      metrics.statusWebhook('error');
       return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
     }
-    if (!result.matched) req.log.warn({ outcome: 'unknown_message', ...facts }, 'delivery receipt');
-    else req.log.info({ outcome: result.applied ? 'recorded' : 'superseded', outboxId: result.outboxId, ...facts }, 'delivery receipt');
+    const outcome = !result.matched ? 'unknown_message' : result.applied ? 'recorded' : 'superseded';
+    metrics.statusWebhook(outcome, r.status);
+    if (!result.matched) req.log.warn({ outcome, ...facts }, 'delivery receipt');
+    else req.log.info({ outcome, outboxId: result.outboxId, ...facts }, 'delivery receipt');
     return reply.code(200).send(ACCEPTED);
   };
 

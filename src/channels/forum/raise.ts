@@ -20,7 +20,7 @@ export interface ForumTopic {
 }
 
 export type ForumRaiseResult =
-  | { outcome: 'raised'; alert: number; recipients: number }
+  | { outcome: 'raised'; alert: number; recipients: number; exercise: boolean }
   | { outcome: 'duplicate'; alert: number }
   | { outcome: 'unknownUser' }
   | { outcome: 'raiseLimit'; memberId: number };
@@ -83,7 +83,7 @@ export async function raiseFromForum(db: Database, config: Config, topic: ForumT
       if (!member.opted_out) {
         await enqueueSms(trx, [{ memberId: member.id, to: member.phone, body: replies.alertSent(alert.number, recipientCount), kind: 'reply', alertNumber: alert.number }]);
       }
-      return { outcome: 'raised', alert: alert.number, recipients: recipientCount };
+      return { outcome: 'raised', alert: alert.number, recipients: recipientCount, exercise: alert.exercise };
     });
   } catch (err) {
     // A concurrent delivery of the same webhook committed first.

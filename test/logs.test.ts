@@ -1,0 +1,60 @@
+// The log's safety layers on their own: request lines without query strings on every route,
+// pino redaction of secret-bearing keys, and secrets in headers never reaching a line.
+import t from 'tap';
+import Fastify from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { loggerOptions, pathOnly } from '../src/logging.js';
+import { freshDatabase } from './helpers/db.js';
+import { signVonageParams } from '../src/webhooks/signature.js';
+
+const ADMIN_TOKEN = 'logs-admin-token-0123456789';
+const SECRET = 'logs-signature-secret';
+
+t.test('pathOnly', async (t) => {
+  t.equal(pathOnly('/webhooks/vonage/inbound?msisdn=447700900001&text=hi'), '/webhooks/vonage/inbound');
+  t.equal(pathOnly('/healthz'), '/healthz');
+  t.equal(pathOnly('/?'), '/');
+});
+
+t.test('request lines: the path only, on every route (webhooks, admin search, 404s)', async (t) => {
+  const { db } = await freshDatabase(t);
+  const config = loadConfig({ VONAGE_SIGNATURE_SECRET: SECRET, LOG_LEVEL: 'debug' });
+  const lines: string[] = [];
+  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: [ADMIN_TOKEN] }, loggerOptions(config, { write: (l) => void lines.push(l) }));
+  t.teardown(() => app.close());
+
+  const params = signVonageParams({ msisdn: '447700900123', to: '447700900000', messageId: 'AA00000000000001', text: 'Secret plans for ward 7', type: 'text', 'message-timestamp': '2026-11-23 10:00:00' }, SECRET, 'md5hash');
+  t.equal((await app.inject({ url: '/webhooks/vonage/inbound', query: params })).statusCode, 200);
+  t.equal((await app.inject({ url: '/webhooks/vonage/status', query: { ...params, status: 'delivered' } })).statusCode, 401, 'a receipt signed wrongly');
+  t.equal((await app.inject({ url: '/api/members?search=07700900123', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).statusCode, 200);
+  t.equal((await app.inject({ url: '/nowhere?msisdn=447700900123' })).statusCode, 404);
+  t.equal((await app.inject({ method: 'POST', url: '/webhooks/discourse', headers: { 'x-discourse-event-signature': 'sha256=' + 'ab'.repeat(32), 'content-type': 'application/json' }, payload: '{}' })).statusCode, 404);
+  await app.close();
+
+  const log = lines.join('');
+  const records = lines.map((l) => JSON.parse(l) as { msg?: string; req?: { url?: string } });
+  t.ok(records.filter((r) => r.msg === 'incoming request').length >= 4, 'request lines are there (debug level)');
+  t.same(
+    [...new Set(records.filter((r) => r.req?.url).map((r) => r.req!.url))].sort(),
+    ['/nowhere', '/webhooks/discourse', '/webhooks/vonage/inbound', '/webhooks/vonage/status'].sort(),
+    'paths only (the members list logs its request at warn and above only)',
+  );
+  for (const leak of ['447700900123', '07700900123', 'Secret plans', 'Secret%20plans', 'Secret+plans', params.sig!, ADMIN_TOKEN, SECRET, 'ab'.repeat(32)]) {
+    t.notOk(log.includes(leak), `no ${leak.slice(0, 14)} in the log`);
+  }
+});
+
+t.test('redaction: secret-bearing keys are censored wherever a module logs them', async (t) => {
+  const out: string[] = [];
+  const app = Fastify({ logger: loggerOptions({ logLevel: 'info' }, { write: (l) => void out.push(l) }) });
+  t.teardown(() => app.close());
+  const log = app.log;
+  log.info({ headers: { authorization: 'Bearer abc', 'x-discourse-event-signature': 'sha256=ff' } }, 'headers');
+  log.info({ sig: 'deadbeef', 'api-key': 'k', token: 't0k', text: 'RAISE ransomware', msisdn: '447700900123' }, 'top level');
+  log.info({ params: { sig: 'deadbeef', 'api-key': 'k', text: 'RAISE ransomware', msisdn: '447700900123' }, vonage: { apiSecret: 's3cret' } }, 'one level down');
+  const joined = out.join('');
+  for (const leak of ['Bearer abc', 'sha256=ff', 'deadbeef', 't0k', 'ransomware', '447700900123', 's3cret']) t.notOk(joined.includes(leak), `${leak} censored`);
+  t.equal(joined.match(/\[redacted\]/g)?.length, 12, 'each censored value replaced');
+  t.match(JSON.parse(out[2]!), { params: { sig: '[redacted]', 'api-key': '[redacted]' }, msg: 'one level down' });
+});

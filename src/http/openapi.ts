@@ -34,10 +34,19 @@ function defaultTag(url: string): string {
   return 'operations';
 }
 
+// Routes whose owners gave no summary (their edges are defined by the provider, not a schema).
+const SUMMARIES: Record<string, string> = {
+  '/webhooks/vonage/inbound': "Vonage SMS API inbound text: GET query string, POST form or POST JSON, Vonage's fields, signed (VONAGE_SIGNATURE_SECRET)",
+  '/webhooks/vonage/status': 'Vonage delivery receipt: GET query string, POST form or POST JSON, signed like inbound texts',
+  '/webhooks/discourse': 'Discourse webhook (topic_created in the Batsignal category raises an alert); X-Discourse-Event-Signature (DISCOURSE_WEBHOOK_SECRET)',
+  '/api/exercise': 'Exercise mode: read it, or switch it on or off ({ "on": true })',
+};
+
 function transform({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
   if (!documented(url)) return { schema: { ...schema, hide: true }, url };
   const s: FastifySchema & Record<string, unknown> = { ...schema };
   if (!s.tags || s.tags.length === 0) s.tags = [defaultTag(url)];
+  if (!s.summary && SUMMARIES[url]) s.summary = SUMMARIES[url];
   if (bearerProtected(url) && !s.security) s.security = [{ adminToken: [] }];
   return { schema: s, url };
 }

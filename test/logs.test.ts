@@ -4,7 +4,7 @@ import t from 'tap';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { loggerOptions, pathOnly } from '../src/logging.js';
+import { loggerOptions, pathOnly, scrubForLog } from '../src/logging.js';
 import { freshDatabase } from './helpers/db.js';
 import { signVonageParams } from '../src/webhooks/signature.js';
 
@@ -57,4 +57,12 @@ t.test('redaction: secret-bearing keys are censored wherever a module logs them'
   for (const leak of ['Bearer abc', 'sha256=ff', 'deadbeef', 't0k', 'ransomware', '447700900123', 's3cret']) t.notOk(joined.includes(leak), `${leak} censored`);
   t.equal(joined.match(/\[redacted\]/g)?.length, 12, 'each censored value replaced');
   t.match(JSON.parse(out[2]!), { params: { sig: '[redacted]', 'api-key': '[redacted]' }, msg: 'one level down' });
+});
+
+t.test('scrubForLog: provider error texts lose numbers and mailbox names', async (t) => {
+  t.equal(scrubForLog('550 5.1.1 <jane.smith@nhs.net>: Recipient address rejected'), '550 5.1.1 <***@nhs.net>: Recipient address rejected');
+  t.equal(scrubForLog('number 447700900123 barred'), 'number ***123 barred');
+  t.equal(scrubForLog('+44 7700 900123 unreachable'), '***123 unreachable');
+  t.equal(scrubForLog('vonage 1 throttled: Throughput Rate Exceeded - please wait [ 978 ] and retry'), 'vonage 1 throttled: Throughput Rate Exceeded - please wait [ 978 ] and retry', 'short numbers stay');
+  t.equal(scrubForLog('mail server 451: try again later'), 'mail server 451: try again later');
 });

@@ -9,6 +9,7 @@ import { createCompleter, type Outcome } from './complete.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { ratePlan } from './rate.js';
 import { noopMetrics, type Metrics, type SendResult } from '../metrics/registry.js';
+import { scrubForLog } from '../logging.js';
 
 export interface DispatcherLog {
   info(obj: object, msg: string): void;
@@ -99,8 +100,8 @@ export function startDispatcher(db: Database, sender: ChannelSender, log: Dispat
     metrics.send(channel, result);
     // One line per send: which alert and outbox row (deliveries.sms_outbox_id), never the recipient or text.
     const facts = { channel, outboxId: row.id, alert: row.alert_number, kind: row.kind, attempts: row.attempts, outcome: result };
-    if (outcome.kind === 'failed') log.warn({ ...facts, error: outcome.error }, 'send failed for good');
-    else if (outcome.kind === 'retry') log.info({ ...facts, error: outcome.error, retryInMs: Math.round(outcome.delayMs) }, 'send');
+    if (outcome.kind === 'failed') log.warn({ ...facts, error: scrubForLog(outcome.error) }, 'send failed for good');
+    else if (outcome.kind === 'retry') log.info({ ...facts, error: scrubForLog(outcome.error), retryInMs: Math.round(outcome.delayMs) }, 'send');
     else log.info(facts, 'send');
     completer.add(outcome);
   }

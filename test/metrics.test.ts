@@ -6,7 +6,8 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { loggerOptions } from '../src/logging.js';
-import { createMetrics } from '../src/metrics/registry.js';
+import { afterCommit, createMetrics } from '../src/metrics/registry.js';
+import { connect } from '../src/db/connect.js';
 import { startWorkers } from '../src/workers.js';
 import { freshDatabase } from './helpers/db.js';
 import { inboundParams, simulatedPhone } from './helpers/phone.js';
@@ -161,4 +162,31 @@ t.test('raise -> broadcast -> receipts -> ACK: /metrics counts it; the log keeps
   t.ok(sends.every((r) => typeof r.outboxId === 'string'));
   t.equal(records.filter((r) => r.msg === 'delivery receipt').length, parts, 'one line per receipt');
   t.ok(records.some((r) => r.msg === 'incoming request' && (r.req as { url?: string })?.url === '/webhooks/vonage/inbound'), 'request lines keep the path');
+});
+
+t.test('PostgreSQL unreachable: /metrics still answers, database_up 0, no outbox gauges', async (t) => {
+  const db = connect('postgres://nobody@127.0.0.1:1/none', 1);
+  t.teardown(() => db.destroy());
+  const metrics = createMetrics({ db, clock: () => new Date() });
+  metrics.inbound('processed');
+  const text = await metrics.render();
+  t.equal(sampleValue(text, 'batsignal_database_up'), 0);
+  t.equal(sampleValue(text, 'batsignal_outbox_depth', { channel: 'sms' }), undefined, 'no stale depth reported');
+  t.equal(sampleValue(text, 'batsignal_inbound_webhooks_total', { outcome: 'processed' }), 1, 'counters still there');
+});
+
+t.test('afterCommit: counted only when the transaction has committed', async (t) => {
+  const { db } = await freshDatabase(t);
+  const metrics = createMetrics({ db, clock: () => new Date() });
+  const inTx = afterCommit(metrics);
+  inTx.alertRaised('sms', true);
+  inTx.acknowledged();
+  t.equal(sampleValue(await metrics.render(), 'batsignal_acknowledgements_total'), 0, 'nothing before commit');
+  inTx.commit();
+  const text = await metrics.render();
+  t.equal(sampleValue(text, 'batsignal_acknowledgements_total'), 1);
+  t.equal(sampleValue(text, 'batsignal_alerts_raised_total', { source: 'sms', exercise: 'true' }), 1);
+  t.equal(sampleValue(text, 'batsignal_outbox_depth', { channel: 'email' }), 0, 'every channel reported, empty ones at 0');
+  inTx.commit();
+  t.equal(sampleValue(await metrics.render(), 'batsignal_acknowledgements_total'), 1, 'a second commit() counts nothing again');
 });

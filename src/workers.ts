@@ -6,6 +6,7 @@ import { converse } from './conversation/handle.js';
 import { startReminderSweeper } from './alerts/reminders.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
 import { pickSmsSender, smsChannel } from './channels/sms/channel.js';
+import { otherChannelSenders } from './channels/fanout.js';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -20,9 +21,16 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   running.push(startReminderSweeper(deps, log));
   // The outbox: one dispatcher loop per channel (src/outbox/dispatcher.ts). Add a channel with one line.
   const sms = smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
+  const metrics = deps.metrics ? { metrics: deps.metrics } : {};
+  // Forum and email have loops of their own: a slow or dead forum or mail server never holds up texts.
+  const others = otherChannelSenders(deps);
   const channels: ChannelPlan[] = [
-    { sender: sms, ratePerSecond: deps.config.smsRatePerSecond, ...(deps.metrics ? { metrics: deps.metrics } : {}) },
+    { sender: sms, ratePerSecond: deps.config.smsRatePerSecond, ...metrics },
+    // Discourse admin keys allow 60 requests a minute site-wide; an alert is one topic.
+    ...others.senders.map((sender) => ({ sender, ...metrics, ...(sender.channel === 'forum' ? { ratePerSecond: 1, concurrency: 2 } : { concurrency: 10 }) })),
   ];
-  running.push(startOutbox(deps.db, log, channels, deps.outboxSignal));
+  const outbox = startOutbox(deps.db, log, channels, deps.outboxSignal);
+  // Mail connections close only after the email loop has finished its sends.
+  running.push({ stop: async () => void (await outbox.stop(), others.close()) });
   return { stop: async () => void (await Promise.all(running.map((w) => w.stop()))) };
 }

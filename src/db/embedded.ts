@@ -80,8 +80,19 @@ export async function startEmbedded(dataDir: string, log: (msg: string) => void 
   const root = path.resolve(dataDir);
   await fs.mkdir(root, { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  // As root, postgres runs as the 'postgres' user, which must be able to reach the cluster dir.
-  if (asRoot) await fs.chmod(root, 0o755);
+  // As root, postgres runs as the 'postgres' user, which must be able to reach the cluster dir:
+  // the data dir readable, and every folder above it searchable (a clone in a mode-700 temp dir).
+  if (asRoot) {
+    await fs.chmod(root, 0o755);
+    for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+      const { mode } = await fs.stat(dir);
+      if ((mode & 0o001) === 0) {
+        await fs.chmod(dir, (mode & 0o7777) | 0o001);
+        log(`made ${dir} searchable (o+x) so the embedded PostgreSQL, running as user postgres, can reach ${root}`);
+      }
+      if (dir === path.dirname(dir)) break;
+    }
+  }
   const clusterDir = path.join(root, 'pg');
   const password = await readOrCreate(path.join(root, 'pg-password'), () => randomBytes(18).toString('base64url'));
   const url = (port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/batsignal`;

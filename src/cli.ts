@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// The batsignal command line: the same jobs as the admin API, for an operator at a terminal.
+// Settings come from the environment, as for the server (config.ts). With no DATABASE_URL it uses
+// the embedded PostgreSQL in DATA_DIR, adopting the server's cluster if one is running there.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { configOrExit, type Config } from './config.js';
+import { openDatabase, type Runtime } from './runtime.js';
+import { migrator } from './db/migrate.js';
+import { HttpError } from './http/errors.js';
+import { serve } from './main.js';
+import { importMembers } from './members/import.js';
+import { createMember, listMembers, type MemberView } from './members/store.js';
+import { checkMember } from './members/validate.js';
+
+const USAGE = `Usage: batsignal <command>
+
+Commands:
+  serve                          start the service (same as npm start)
+  migrate                        bring the database schema up to date
+  members list [--json] [--role admin|member] [--search TEXT]
+                                 list members (a table, or JSON with --json)
+  members add --name NAME --phone PHONE [--email EMAIL] [--org ORGANISATION]
+              [--role member|admin] [--forum-username USERNAME]
+                                 add one member
+  members import FILE            add or update members from a CSV file (- for stdin);
+                                 header: name, phone, email, organisation, role[, forum_username]
+
+Settings come from the environment (DATABASE_URL or DATA_DIR, DEFAULT_COUNTRY, ...).
+Exit status: 0 done, 1 failed (or some import rows rejected), 2 bad usage or configuration.`;
+
+class UsageError extends Error {}
+
+/** parseArgs' own messages ("Unknown option '--nme'") become usage errors. */
+function args<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+async function withDatabase<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openDatabase(config, (m) => console.error(m));
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close(); // an adopted cluster (the server's) is left running
+  }
+}
+
+function table(members: MemberView[]): string {
+  const rows = [['ID', 'NAME', 'PHONE', 'ROLE', 'ORGANISATION', 'OPTED OUT'], ...members.map((m) => [
+    String(m.id), m.name, m.phone, m.role, m.organisation, m.optedOut ? 'yes' : '',
+  ])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+async function membersList(config: Config, argv: string[]): Promise<number> {
+  const { values } = args(() => parseArgs({ args: argv, options: { json: { type: 'boolean' }, role: { type: 'string' }, search: { type: 'string' } } }));
+  if (values.role !== undefined && values.role !== 'admin' && values.role !== 'member') throw new UsageError('--role must be admin or member');
+  const all = await withDatabase(config, async ({ db }) => {
+    const out: MemberView[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await listMembers(db, { role: values.role as 'admin' | 'member' | undefined, search: values.search, limit: 1000, offset }, config.defaultCountry);
+      out.push(...page.members);
+      if (out.length >= page.total || page.members.length === 0) return out;
+    }
+  });
+  console.log(values.json ? JSON.stringify(all, null, 2) : all.length === 0 ? 'No members.' : table(all));
+  return 0;
+}
+
+async function membersAdd(config: Config, argv: string[]): Promise<number> {
+  const { values: v } = args(() => parseArgs({
+    args: argv,
+    options: {
+      name: { type: 'string' }, phone: { type: 'string' }, email: { type: 'string' }, org: { type: 'string' },
+      role: { type: 'string' }, 'forum-username': { type: 'string' },
+    },
+  }));
+  if (v.name === undefined || v.phone === undefined) throw new UsageError('members add needs --name and --phone');
+  const checked = checkMember({ name: v.name, phone: v.phone, email: v.email, organisation: v.org, role: v.role, forumUsername: v['forum-username'] }, config.defaultCountry);
+  if (!checked.ok) {
+    console.error(`Not added: ${checked.reason}`);
+    return 1;
+  }
+  const m = await withDatabase(config, ({ db }) => createMember(db, checked.value));
+  console.log(`Added member ${m.id}: ${m.name} (${m.phone})${m.role === 'admin' ? ', admin' : ''}`);
+  return 0;
+}
+
+async function membersImport(config: Config, argv: string[]): Promise<number> {
+  const { positionals } = args(() => parseArgs({ args: argv, allowPositionals: true }));
+  if (positionals.length !== 1) throw new UsageError('members import needs one FILE');
+  const file = positionals[0]!;
+  let csv: string;
+  try {
+    csv = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (err) {
+    console.error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return 1;
+  }
+  const r = await withDatabase(config, ({ db }) => importMembers(db, csv, config.defaultCountry));
+  console.log(`${file}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected`);
+  for (const row of r.rows) if (row.outcome === 'rejected') console.log(`  row ${row.row}: ${row.reason}`);
+  if (r.rejected > 0) console.error(`${r.rejected} row${r.rejected > 1 ? 's were' : ' was'} not imported (the others were saved).`);
+  return r.rejected > 0 ? 1 : 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function migrate(config: Config): Promise<number> {
+  const done = await withDatabase(config, async ({ db }) => (await migrator(db).getMigrations()).filter((m) => m.executedAt));
+  console.log(`Database schema up to date: ${done.length} migrations applied (latest ${done.at(-1)?.name ?? 'none'}).`);
+  return 0;
+}
+
+async function run(argv: string[]): Promise<number | 'serving'> {
+  const [command, sub, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (!['serve', 'migrate', 'members'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (command !== 'members' && sub !== undefined) throw new UsageError(`${command} takes no arguments`);
+  const config = configOrExit();
+  if (command === 'serve') {
+    await serve(config);
+    return 'serving';
+  }
+  if (command === 'migrate') return migrate(config);
+  if (sub === 'list') return membersList(config, rest);
+  if (sub === 'add') return membersAdd(config, rest);
+  if (sub === 'import') return membersImport(config, rest);
+  throw new UsageError(sub === undefined ? 'members needs list, add or import' : `unknown members command "${sub}"`);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 'serving') process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`batsignal: ${err.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (err instanceof HttpError) {
+      console.error(`batsignal: ${err.message}`); // e.g. a CSV header problem, a phone already taken
+      process.exit(1);
+    }
+    console.error(`batsignal: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof Error && err.cause) console.error(err.cause);
+    process.exit(1);
+  },
+);

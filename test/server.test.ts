@@ -16,7 +16,7 @@ const freePort = () =>
   });
 
 async function start(dataDir: string, port: number): Promise<{ child: ChildProcess; exit: Promise<number | null> }> {
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.ADMIN_TOKEN;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: 'ignore' });

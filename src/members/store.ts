@@ -8,14 +8,9 @@ import { HttpError, notFound } from '../http/errors.js';
 import { normalisePhone } from './phone.js';
 import type { MemberFields } from './validate.js';
 
-export interface MemberView {
+/** What the API shows: the stored fields plus identity, opt-out and times. */
+export interface MemberView extends MemberFields {
   id: number;
-  name: string;
-  phone: string;
-  email: string | null;
-  organisation: string;
-  role: Role;
-  forumUsername: string | null;
   optedOut: boolean;
   optedOutAt: Date | null;
   createdAt: Date;

@@ -1,15 +1,9 @@
 // The alert email: plain text and simple HTML. Pure; every member-supplied word is escaped.
 import { displayNumber, formatUkTime, headline } from '../when.js';
+import type { Alert } from '../../db/schema.js';
 
-export interface AlertEmailFacts {
-  number: number;
-  raiser_name: string;
-  raiser_org: string;
-  summary: string;
-  exercise: boolean;
-  created_at: Date;
-  forum_topic_url: string | null;
-}
+/** The alert's own columns (src/db/schema.ts), as the email needs them. */
+export type AlertEmailFacts = Pick<Alert, 'number' | 'raiser_name' | 'raiser_org' | 'summary' | 'exercise' | 'created_at' | 'forum_topic_url'>;
 
 export interface EmailContext {
   /** The number members text, as Vonage digits. */

@@ -1,14 +1,9 @@
 // The alert's forum topic: title and Markdown body. Pure.
 import { displayNumber, formatUkTime, headline } from '../when.js';
+import type { Alert } from '../../db/schema.js';
 
-export interface AlertTopicFacts {
-  number: number;
-  raiser_name: string;
-  raiser_org: string;
-  summary: string;
-  exercise: boolean;
-  created_at: Date;
-}
+/** The alert's own columns (src/db/schema.ts), as the topic needs them. */
+export type AlertTopicFacts = Pick<Alert, 'number' | 'raiser_name' | 'raiser_org' | 'summary' | 'exercise' | 'created_at'>;
 
 export interface RenderedTopic {
   title: string;

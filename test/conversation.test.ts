@@ -49,7 +49,7 @@ t.test('RAISE with a summary goes from YES straight to the code; exercise alerts
   t.match(await jane.say('RAISE EXERCISE Test of the cascade, no action'), /^EXERCISE raise\. Have you detected/);
   const prompt = await jane.say('YES');
   t.match(prompt, /^EXERCISE alert to 3 members: "Test of the cascade, no action"\. Reply CONFIRM/);
-  t.match(await jane.say(`CONFIRM ${codeIn(prompt)}`), /^Alert #1 sent to 3 members/);
+  t.match(await jane.say(`CONFIRM ${codeIn(prompt)}`), /^EXERCISE Alert #1 sent to 3 members/);
   const alert = await db.selectFrom('alerts').select(['exercise', 'summary']).executeTakeFirstOrThrow();
   t.same(alert, { exercise: true, summary: 'Test of the cascade, no action' });
   const body = await db.selectFrom('outbox').select('body').where('kind', '=', 'alert').executeTakeFirstOrThrow();

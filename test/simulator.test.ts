@@ -203,6 +203,7 @@ t.test('with the exercise switch on, a plain RAISE becomes an exercise from the 
   t.equal(alert.exercise, true, 'the alert is an exercise');
   const broadcast = await db.selectFrom('outbox').select('body').where('recipient', '=', B).executeTakeFirstOrThrow();
   t.match(broadcast.body, /^EXERCISE BATSIGNAL #1 .* THIS IS AN EXERCISE\.$/, "B's text says EXERCISE at both ends");
+  t.match(await lastReply(), /^EXERCISE Alert #1 sent to 1 member/, "the raiser's confirmation says EXERCISE too");
 });
 
 t.test('texts are split as a handset splits them', async (t) => {

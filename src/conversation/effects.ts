@@ -37,7 +37,7 @@ export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: M
         otherChannels(deps.config), // the forum post and member emails, queued in this transaction too
       );
       deps.metrics?.alertRaised(alert.source, alert.exercise);
-      return [replies.alertSent(alert.number, recipientCount)];
+      return [replies.alertSent(alert.number, recipientCount, alert.exercise)];
     }
     case 'sendUpdate':
     case 'allClear': {

@@ -29,8 +29,8 @@ export const replies = {
   answerYesNo: () => 'Please reply YES or NO to the threshold question, or send CANCEL.',
   raiseLimit: (max: number) =>
     `You have raised ${max} alert${max === 1 ? '' : 's'} in the last hour, the most allowed. Nothing was sent. Post on the forum or ask an admin to raise it.`,
-  alertSent: (alert: number, recipients: number) =>
-    `Alert #${alert} sent to ${members(recipients)}. Text STATUS ${alert} for acknowledgements, UPDATE ${alert} <text> to follow up, ALLCLEAR ${alert} to stand down.`,
+  alertSent: (alert: number, recipients: number, exercise = false) =>
+    `${exercise ? 'EXERCISE ' : ''}Alert #${alert} sent to ${members(recipients)}. Text STATUS ${alert} for acknowledgements, UPDATE ${alert} <text> to follow up, ALLCLEAR ${alert} to stand down.`,
 
   // confirmation
   confirmNudge: () => 'Reply CONFIRM and the code we sent to go ahead, or CANCEL.',

@@ -3,6 +3,9 @@
 //  - the request serializer logs the path only: Fastify logs req.url by default, and a GET inbound
 //    webhook carries msisdn, text and sig in its query string (so does ?search= on /api/members);
 //  - pino redaction censors secret-bearing keys wherever a module logs an object carrying them;
+//  - the error serializer keeps an allow-list of an error's fields: PostgreSQL's `detail` ("Key
+//    (phone)=(+447700900123) already exists", "Failing row contains (... alert text ...)") never
+//    reaches a line, and numbers in messages and stacks keep their last 3 digits;
 //  - modules log facts, masked: maskPhone (src/members/phone.ts) and lengths, never bodies.
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
@@ -44,7 +47,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>, stream?: { write
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { req: serializeRequest as (req: unknown) => Record<string, unknown> },
+    serializers: { req: serializeRequest as (req: unknown) => Record<string, unknown>, err: (e: Error) => serializeError(e) },
     ...(stream ? { stream } : {}),
   };
 }
@@ -57,4 +60,25 @@ export function scrubForLog(text: string): string {
   return text
     .replace(/\+?\d[\d ]{7,}\d/g, (m) => `***${m.replace(/\D/g, '').slice(-3)}`)
     .replace(/[^\s<>"'@]+@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g, '***@$1');
+}
+
+// Fields of an error that say what failed without quoting data: Node's system errors, HTTP errors,
+// and PostgreSQL's (pg DatabaseError) minus detail, where, hint and internalQuery, which quote rows.
+const ERROR_FIELDS = ['code', 'statusCode', 'status', 'errno', 'syscall', 'port', 'severity', 'constraint', 'table', 'column', 'schema', 'dataType', 'routine'];
+
+type SerializedError = { type: string; message: string; stack: string; [field: string]: unknown };
+
+/** pino's err serializer, allow-listed and scrubbed (see above); follows `cause` and AggregateError. */
+export function serializeError(err: unknown, depth = 0): SerializedError {
+  if (!(err instanceof Error)) return { type: typeof err, message: scrubForLog(String(err)), stack: '' };
+  const e = err as Error & Record<string, unknown>;
+  const out: SerializedError = { type: e.constructor?.name ?? e.name, message: scrubForLog(e.message), stack: scrubForLog(e.stack ?? '') };
+  for (const k of ERROR_FIELDS) {
+    const v = e[k];
+    if (typeof v === 'string') out[k] = scrubForLog(v);
+    else if (typeof v === 'number' || typeof v === 'boolean') out[k] = v;
+  }
+  if (depth < 3 && e.cause !== undefined) out.cause = serializeError(e.cause, depth + 1);
+  if (depth < 3 && Array.isArray(e.errors)) out.errors = e.errors.slice(0, 10).map((x: unknown) => serializeError(x, depth + 1));
+  return out;
 }

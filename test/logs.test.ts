@@ -4,7 +4,8 @@ import t from 'tap';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { loggerOptions, pathOnly, scrubForLog } from '../src/logging.js';
+import { loggerOptions, pathOnly, scrubForLog, serializeError } from '../src/logging.js';
+import { installErrorHandler } from '../src/http/errors.js';
 import { freshDatabase } from './helpers/db.js';
 import { signVonageParams } from '../src/webhooks/signature.js';
 
@@ -65,4 +66,46 @@ t.test('scrubForLog: provider error texts lose numbers and mailbox names', async
   t.equal(scrubForLog('+44 7700 900123 unreachable'), '***123 unreachable');
   t.equal(scrubForLog('vonage 1 throttled: Throughput Rate Exceeded - please wait [ 978 ] and retry'), 'vonage 1 throttled: Throughput Rate Exceeded - please wait [ 978 ] and retry', 'short numbers stay');
   t.equal(scrubForLog('mail server 451: try again later'), 'mail server 451: try again later');
+});
+
+t.test('errors: PostgreSQL details that quote rows never reach the log; what failed does', async (t) => {
+  const { db } = await freshDatabase(t);
+  const out: string[] = [];
+  const app = Fastify({ logger: loggerOptions({ logLevel: 'info' }, { write: (l) => void out.push(l) }) });
+  installErrorHandler(app);
+  const member = { name: 'Jane Smith', phone: '+447700900123', organisation: 'Ransomware on PACS ward 7', email: null, forum_username: null };
+  await db.insertInto('members').values({ ...member, role: 'member' }).execute();
+  // A unique violation (DETAIL: Key (phone)=(+447700900123) already exists) and a check violation
+  // (DETAIL: Failing row contains (..., Ransomware on PACS ward 7, ...)), wrapped as modules wrap them.
+  app.get('/duplicate', async () => db.insertInto('members').values({ ...member, role: 'member' }).execute());
+  app.get('/check', async () => {
+    try {
+      await db.insertInto('members').values({ ...member, phone: '+447700900124', role: 'boss' as 'member' }).execute();
+    } catch (cause) {
+      throw new Error('add member 447700900124', { cause });
+    }
+  });
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ url: '/duplicate' })).statusCode, 500);
+  t.equal((await app.inject({ url: '/check' })).statusCode, 500);
+
+  const joined = out.join('');
+  for (const leak of ['447700900123', '447700900124', 'Ransomware', 'PACS', 'Failing row', 'already exists']) t.notOk(joined.includes(leak), `no ${leak} in the log`);
+  const errs = out.map((l) => JSON.parse(l) as { msg?: string; err?: Record<string, unknown> }).filter((r) => r.msg === 'request failed').map((r) => r.err!);
+  t.equal(errs.length, 2, 'both failures logged');
+  t.match(errs[0], { type: 'DatabaseError', code: '23505', constraint: 'members_phone_key', table: 'members', message: /duplicate key/ }, 'the unique violation: code, constraint, table');
+  t.match(errs[1], { type: 'Error', message: 'add member ***124', cause: { type: 'DatabaseError', code: '23514', constraint: 'members_role_check' } }, 'the wrapper, masked, and its cause');
+  t.notOk('detail' in errs[0]! || 'where' in errs[0]!, 'detail and where dropped');
+});
+
+t.test('serializeError: not an Error, AggregateError, depth limit', async (t) => {
+  t.same(serializeError('text 447700900123'), { type: 'string', message: 'text ***123', stack: '' });
+  const agg = serializeError(new AggregateError([new Error('a'), new Error('b')], 'both'));
+  t.same((agg.errors as { message: string }[]).map((e) => e.message), ['a', 'b']);
+  let deep: Error = new Error('0');
+  for (let i = 1; i < 10; i++) deep = new Error(String(i), { cause: deep });
+  let s: Record<string, unknown> | undefined = serializeError(deep);
+  let n = 0;
+  while (s) [s, n] = [s.cause as Record<string, unknown> | undefined, n + 1];
+  t.equal(n, 4, 'causes followed 3 deep');
 });

@@ -10,6 +10,7 @@ interface Operation {
   tags?: string[];
   security?: unknown[];
   summary?: string;
+  responses?: Record<string, { description?: string }>;
 }
 type Spec = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
 
@@ -37,6 +38,14 @@ t.test('the document: admin routes tagged and bearer-protected, webhooks and ope
   t.ok(spec.paths['/webhooks/vonage/inbound']?.post && spec.paths['/webhooks/vonage/inbound']?.get, 'the inbound webhook');
   t.notOk(spec.paths['/webhooks/vonage/inbound']?.post?.security, 'webhooks are signed, not token-protected');
   t.ok(spec.paths['/readyz']?.get);
+  for (const url of ['/webhooks/vonage/inbound', '/webhooks/vonage/status', '/webhooks/discourse']) {
+    t.ok(spec.paths[url]?.post?.responses?.['401'], `${url}: a bad signature's 401 is described`);
+  }
+  for (const o of ops) {
+    for (const [code, r] of Object.entries(o.op.responses ?? {})) {
+      if (code >= '400') t.not(r.description, 'Default Response', `${o.method} ${o.path} ${code} says what it means`);
+    }
+  }
   for (const hidden of ['/dashboard', '/docs', '/docs/json', '/assets/nhsuk-frontend.min.css']) t.notOk(spec.paths[hidden], `${hidden} not described`);
 });
 

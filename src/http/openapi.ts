@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { errorSchema } from '../alerts/schemas.js';
 
 export const DOCS_PATH = '/docs';
 /** The API description's version: change it when the admin API changes incompatibly. */
@@ -42,12 +43,40 @@ const SUMMARIES: Record<string, string> = {
   '/api/exercise': 'Exercise mode: read it, or switch it on or off ({ "on": true })',
 };
 
+// Descriptions for responses whose schema has none (the document only; what is sent is unchanged).
+const STATUS_TEXT: Record<string, string> = {
+  400: 'Invalid request: the message says which field and why.',
+  401: 'No bearer token, or not an accepted one.',
+  404: 'Not found.',
+  409: 'Conflict: the phone number or forum username belongs to another member.',
+  413: 'Body too large.',
+  415: 'Unsupported content type.',
+  503: 'PostgreSQL does not answer.',
+};
+
+const error = (description: string) => ({ description, ...errorSchema });
+
+/** The refusals every route of a kind answers with, where its owner's schema does not list them (the document only). */
+function refusals(url: string): Record<string, unknown> {
+  if (bearerProtected(url)) return { 401: error('No bearer token, or not an accepted one.') };
+  if (url === '/webhooks/discourse') {
+    return { 400: error('Not a topic_created JSON payload.'), 401: error('X-Discourse-Event-Signature does not match.'), 404: error('DISCOURSE_WEBHOOK_SECRET is not set.') };
+  }
+  if (url.startsWith('/webhooks/')) return { 400: error('A field is missing, repeated or malformed.'), 401: error('Missing or invalid signature (sig).') };
+  return {};
+}
+
 function transform({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
   if (!documented(url)) return { schema: { ...schema, hide: true }, url };
   const s: FastifySchema & Record<string, unknown> = { ...schema };
   if (!s.tags || s.tags.length === 0) s.tags = [defaultTag(url)];
   if (!s.summary && SUMMARIES[url]) s.summary = SUMMARIES[url];
   if (bearerProtected(url) && !s.security) s.security = [{ adminToken: [] }];
+  const given = (s.response ?? { 200: { description: 'Default Response' } }) as Record<string, Record<string, unknown>>;
+  const described = Object.fromEntries(
+    Object.entries(given).map(([code, r]) => [code, r.description || !STATUS_TEXT[code] ? r : { description: STATUS_TEXT[code], ...r }]),
+  );
+  s.response = { ...refusals(url), ...described };
   return { schema: s, url };
 }
 

@@ -10,6 +10,7 @@ import { migrator } from './db/migrate.js';
 import { HttpError } from './http/errors.js';
 import { serve } from './main.js';
 import { importMembers } from './members/import.js';
+import { decodeCsv } from './members/csv.js';
 import { createMember, listMembers, type MemberView } from './members/store.js';
 import { checkMember } from './members/validate.js';
 
@@ -97,7 +98,7 @@ async function membersImport(config: Config, argv: string[]): Promise<number> {
   const file = positionals[0]!;
   let csv: string;
   try {
-    csv = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    csv = decodeCsv(file === '-' ? await readStdin() : await readFile(file));
   } catch (err) {
     console.error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return 1;
@@ -109,10 +110,10 @@ async function membersImport(config: Config, argv: string[]): Promise<number> {
   return r.rejected > 0 ? 1 : 0;
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 async function migrate(config: Config): Promise<number> {

@@ -77,6 +77,13 @@ t.test('migrate, members add/import/list, and the exit codes', async (t) => {
   t.equal(missing.code, 1);
   t.match(missing.err, /Cannot read .*nope\.csv: ENOENT/);
   t.equal(Number((await db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n), 2);
+
+  // Excel's plain "CSV (Comma delimited)" is Windows-1252: read as such, not as broken UTF-8.
+  const latin = path.join(dir, 'excel.csv');
+  writeFileSync(latin, Buffer.from('name,phone,email,organisation,role\r\nZoë Brontë,07700900125,,Trust,member\r\n', 'latin1'));
+  const excel = await run('members', 'import', latin);
+  t.equal(excel.code, 0, 'a Windows-1252 file', { stderr: excel.err });
+  t.match(await db.selectFrom('members').select('name').where('phone', '=', '+447700900125').executeTakeFirst(), { name: 'Zoë Brontë' });
 });
 
 t.test('bad usage and bad configuration: exit 2 with a clear line', async (t) => {

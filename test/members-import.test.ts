@@ -155,3 +155,43 @@ t.test('5,000 rows in one import, then again: all unchanged', async (t) => {
   t.match(again, { added: 0, updated: 0, unchanged: 5000, rejected: 0 });
   t.equal((await members()).length, 5000);
 });
+
+t.test('spreadsheet exports as Excel writes them: Windows-1252, UTF-8 with BOM, UTF-16, a named charset', async (t) => {
+  const { upload, members } = await setup(t);
+  const header = 'name,phone,email,organisation,role\r\n';
+  const utf8Bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(header + 'Zoë Brontë,07700900201,,Trust,member\r\n')]);
+  // "CSV (Comma delimited)": Windows-1252, where ë is the single byte 0xEB (not valid UTF-8).
+  const cp1252 = Buffer.from(header + 'Renée Faß,07700900202,,Trust £,member\r\n', 'latin1');
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(header + 'Łukasz Nowak,07700900203,,Trust,member\r\n', 'utf16le')]);
+  const named = Buffer.from(header + 'Chloé Martin,07700900204,,Trust,member\r\n', 'latin1');
+  for (const [what, body, type] of [
+    ['UTF-8 with BOM', utf8Bom, 'text/csv'], ['Windows-1252', cp1252, 'text/csv'], ['UTF-16LE', utf16, 'text/csv'],
+    ['charset=iso-8859-1', named, 'text/csv; charset=iso-8859-1'],
+  ] as const) {
+    const res = await upload(body, type);
+    t.equal(res.statusCode, 200, what);
+    t.match(res.json(), { added: 1, rejected: 0 }, what);
+  }
+  t.same((await members()).map((m) => [m.name, m.organisation]), [
+    ['Zoë Brontë', 'Trust'], ['Renée Faß', 'Trust £'], ['Łukasz Nowak', 'Trust'], ['Chloé Martin', 'Trust'],
+  ]);
+  const bad = await upload(Buffer.from(header), 'text/csv; charset=klingon');
+  t.equal(bad.statusCode, 415);
+  t.match(bad.json(), { error: 'unsupported_charset', message: /Unknown charset "klingon"/ });
+});
+
+t.test('an unclosed quote names the row it opened on; semicolon and tab files are told what to do', async (t) => {
+  const { upload, members } = await setup(t);
+  const unclosed = (await upload('name,phone,email,organisation,role\nA,07700900301,,,\n"B,07700900302,,,\nC,07700900303,,,\nD,07700900304,,,\n')).json() as ImportReport;
+  t.match(unclosed, { added: 1, rejected: 1 });
+  t.match(unclosed.rows[1], { row: 3, outcome: 'rejected', reason: /quote \(\"\) that is never closed, so this row and the 2 lines after it could not be read/ });
+  t.same((await members()).map((m) => m.name), ['A'], 'the rows before it are saved');
+  for (const [sep, word] of [[';', 'semicolons'], ['\t', 'tabs']] as const) {
+    const res = await upload(['name', 'phone', 'email', 'organisation', 'role'].join(sep) + '\nA' + sep + '07700900305\n');
+    t.equal(res.statusCode, 400, word);
+    t.match(res.json(), { error: 'invalid_csv', message: `separated by ${word}; save the file as CSV (comma separated)` });
+  }
+  const header = await upload('name,"phone,email,organisation,role\nA,07700900306,,,\n');
+  t.match(header.json(), { error: 'invalid_csv', message: /The header row has a quote \("\) that is never closed/ });
+  t.equal((await members()).length, 1);
+});

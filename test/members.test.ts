@@ -5,6 +5,7 @@ import { freshDatabase } from './helpers/db.js';
 import { buildApp, type AppDeps } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { raiseAlert } from './helpers/alert-fixtures.js';
+import { loggerOptions } from '../src/logging.js';
 
 const TOKEN = 'test-admin-token-123456';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -131,4 +132,27 @@ t.test('bad input: a clear 4xx, never a 500, nothing written', async (t) => {
   t.equal((await app.inject({ url: '/api/members?colour=red', headers: auth })).statusCode, 400);
   const after = (await app.inject({ url: `/api/members/${id}`, headers: auth })).json();
   t.same(after, created.json(), 'the member is as created');
+});
+
+t.test('admins see numbers; the log never does (create, clash, bad number, search, import)', async (t) => {
+  const { db } = await freshDatabase(t);
+  const config = loadConfig({ ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'debug' });
+  const lines: string[] = [];
+  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: [TOKEN] }, loggerOptions(config, { write: (l) => void lines.push(l) }));
+  t.teardown(() => app.close());
+  const json = { ...auth, 'content-type': 'application/json' };
+  const created = await app.inject({ method: 'POST', url: '/api/members', headers: json, payload: jane });
+  t.equal(created.json().phone, '+447700900123', 'the admin sees the number');
+  const clash = await app.inject({ method: 'POST', url: '/api/members', headers: json, payload: { name: 'Other', phone: '+44 7700 900123' } });
+  t.match(clash.json(), { error: 'phone_taken', message: /\+447700900123/ }, 'and the clash names it');
+  t.equal((await app.inject({ method: 'POST', url: '/api/members', headers: json, payload: { name: 'Bad', phone: '07700 98765' } })).statusCode, 400);
+  t.equal((await app.inject({ method: 'PATCH', url: `/api/members/${created.json().id}`, headers: json, payload: { phone: '07700 900124' } })).statusCode, 200);
+  t.equal((await app.inject({ url: '/api/members?search=07700%20900124', headers: auth })).json().total, 1);
+  const csv = 'name,phone,email,organisation,role\nAda,07700 900125,,X,member\nAda again,07700900125,,X,member\nBad,07700 98765,,X,member\n';
+  t.match((await app.inject({ method: 'POST', url: '/api/members/import', headers: { ...auth, 'content-type': 'text/csv' }, payload: csv })).json(), { added: 1, rejected: 2 });
+  await app.close();
+
+  const log = lines.join('');
+  t.ok(lines.length > 0, 'the app did log');
+  for (const n of ['900123', '900124', '900125', '98765']) t.notOk(log.includes(n), `no …${n} in the log`);
 });

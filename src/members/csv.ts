@@ -25,6 +25,29 @@ export interface MemberCsv {
 
 const badCsv = (message: string) => new HttpError(400, 'invalid_csv', message);
 
+/**
+ * The file's bytes as text. Excel's "CSV UTF-8" is UTF-8 (with a BOM); its plain "CSV (Comma
+ * delimited)" is Windows-1252, where "Zoë" or "£" are not valid UTF-8: read those as Windows-1252
+ * rather than storing U+FFFD in names. A charset the sender names (text/csv; charset=...) wins.
+ */
+export function decodeCsv(bytes: Uint8Array, charset?: string): string {
+  if (charset && !/^utf-?8$/i.test(charset)) {
+    try {
+      return new TextDecoder(charset).decode(bytes);
+    } catch {
+      throw new HttpError(415, 'unsupported_charset', `Unknown charset "${charset.slice(0, 40)}"; send the file as UTF-8.`);
+    }
+  }
+  // Excel's "Unicode Text" is UTF-16 with a byte-order mark.
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}
+
 /** "Forum Username", " PHONE " and "forum-username" all name a column. */
 function columnName(raw: string): string {
   const n = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
@@ -34,6 +57,9 @@ function columnName(raw: string): string {
 function readHeader(cells: string[]): Column[] {
   const names = cells.map(columnName);
   const unknown = names.find((n) => !KNOWN.includes(n));
+  if (unknown !== undefined && cells.length === 1 && /[;\t]/.test(cells[0]!)) {
+    throw badCsv(`The header row is separated by ${cells[0]!.includes(';') ? 'semicolons' : 'tabs'}; save the file as CSV (comma separated).`);
+  }
   if (unknown !== undefined) {
     throw badCsv(
       unknown === ''
@@ -66,9 +92,20 @@ export function parseMemberCsv(text: string): MemberCsv {
     },
   }) as unknown as { record: string[]; info: { lines: number } }[];
 
+  // csv-parse reports an unclosed quote at the end of the file: name the row where it opened.
+  const unclosed = skipped.find((s) => /^could not be read: Quote Not Closed/.test(s.error ?? ''));
+  if (unclosed) {
+    const last = unclosed.row;
+    unclosed.row = (records.at(-1)?.info.lines ?? 0) + 1;
+    const after = last - unclosed.row;
+    unclosed.error = `has a quote (") that is never closed, so this row${after > 0 ? ` and the ${after} line${after > 1 ? 's' : ''} after it` : ''} could not be read`;
+  }
+
   const first = records[0];
+  // A skipped record before the first one read (or with none read) was the header.
+  const header = skipped.find((s) => first === undefined || s.row <= first.info.lines);
+  if (header) throw badCsv(`The header row ${header.error!.replace(/, so this row.*/, '')}.`);
   if (first === undefined) throw badCsv('The file is empty: expected a header row (name, phone, email, organisation, role).');
-  if (skipped.some((s) => s.row <= first.info.lines)) throw badCsv(`The header row could not be read: ${skipped[0]!.error}.`);
   const columns = readHeader(first.record);
 
   const rows: CsvRow[] = [...skipped];

@@ -7,6 +7,7 @@ import { HttpError } from '../http/errors.js';
 import type { Role } from '../db/schema.js';
 import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
+import { decodeCsv } from './csv.js';
 import * as v from './validate.js';
 import * as s from './schemas.js';
 
@@ -52,7 +53,14 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: AppDeps):
   // onRequest, not preHandler: nobody without the token gets a 5 MB body read.
   const auth = requireBearer(deps.adminTokens);
   const json = [auth, requireContentType(['application/json'])];
-  app.addContentTypeParser(CSV_TYPES, { parseAs: 'string', bodyLimit: IMPORT_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
+    const charset = /;\s*charset="?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+    try {
+      done(null, decodeCsv(body as Buffer, charset));
+    } catch (err) {
+      done(err as Error);
+    }
+  });
   // Name the offending field ("body has an unknown field "nickname"") instead of ajv's generic words.
   app.setSchemaErrorFormatter((errs, dataVar) => {
     const e = errs[0];

@@ -90,11 +90,12 @@ t.test('bad rows are rejected with their row and reason; the good ones are saved
     'Bad Intl,+1 123 456 7890,,Trust C,member,',             // 13
     ',,,,,',                                                  // 14: blank spreadsheet row, skipped
     'Good Three,+1 212 736 5000,,Trust C,member,',           // 15
+    'Nul\u0000Name,07700900109,,Trust C,member,',             // 16
   ].join('\n');
   const res = await upload(csv);
   t.equal(res.statusCode, 200);
   const r = res.json() as ImportReport;
-  t.match(r, { added: 3, rejected: 10 });
+  t.match(r, { added: 3, rejected: 11 });
   const byRow = Object.fromEntries(r.rows.map((x) => [x.row, x]));
   t.match(byRow[2], { outcome: 'added' });
   t.match(byRow[3], { outcome: 'rejected', reason: /"07700 12" is not a valid GB number/ });
@@ -110,6 +111,7 @@ t.test('bad rows are rejected with their row and reason; the good ones are saved
   t.match(byRow[13], { outcome: 'rejected', reason: /is not a valid international number/ });
   t.notOk(byRow[14]);
   t.match(byRow[15], { outcome: 'added', phone: '+12127365000' });
+  t.match(byRow[16], { outcome: 'rejected', reason: 'name contains control or invalid characters' }, 'a NUL loses its row, not the file');
   t.same((await members()).map((m) => m.name), ['Holder', 'Good One', 'Good Two', 'Good Three']);
 });
 

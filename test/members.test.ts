@@ -111,6 +111,12 @@ t.test('bad input: a clear 4xx, never a 500, nothing written', async (t) => {
     ['invalid email', await post({ ...jane, email: 'jane at northtown' }), 400, 'invalid_email', /not an email address/],
     ['bad role', await post({ ...jane, role: 'owner' }), 400, 'invalid_request', /role/],
     ['blank name', await post({ ...jane, name: '   ' }), 400, 'invalid_request', /name is empty/],
+    // PostgreSQL text cannot hold NUL: refused at the edge, not a 500 from the database.
+    ['NUL in a name', await post({ ...jane, name: 'Jane\u0000Smith' }), 400, 'invalid_request', /name contains control or invalid characters/],
+    ['NUL in an organisation', await post({ ...jane, organisation: 'Trust\u0000' }), 400, 'invalid_request', /organisation contains control/],
+    ['NUL in an email', await post({ ...jane, email: 'jane\u0000@northtown.nhs.uk' }), 400, 'invalid_email', /not an email address/],
+    ['a lone surrogate', await post('{"name": "Jane \\ud800", "phone": "07700900123"}'), 400, 'invalid_request', /name contains control or invalid/],
+    ['a JSON array', await post('[]'), 400, 'invalid_request', /body must be object/],
   ];
   for (const [what, res, status, code, message] of cases) {
     t.equal(res.statusCode, status, what);
@@ -130,6 +136,8 @@ t.test('bad input: a clear 4xx, never a 500, nothing written', async (t) => {
   t.equal((await app.inject({ url: '/api/members/abc', headers: auth })).statusCode, 400);
   t.equal((await app.inject({ url: '/api/members?limit=5000', headers: auth })).statusCode, 400);
   t.equal((await app.inject({ url: '/api/members?colour=red', headers: auth })).statusCode, 400);
+  t.match((await app.inject({ url: '/api/members?search=a%00b', headers: auth })).json(), { error: 'invalid_request', message: /search contains control/ });
+  t.equal((await patch({ name: 'Jane\u0000' })).statusCode, 400);
   const after = (await app.inject({ url: `/api/members/${id}`, headers: auth })).json();
   t.same(after, created.json(), 'the member is as created');
 });

@@ -84,6 +84,7 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: AppDeps):
     },
     async (req) => {
       const q = req.query;
+      if (q.search !== undefined && v.hasUnprintable(q.search)) throw new HttpError(400, 'invalid_request', 'search contains control or invalid characters');
       const limit = Number(q.limit ?? 100);
       const offset = Number(q.offset ?? 0);
       const optedOut = q.optedOut === undefined ? undefined : q.optedOut === 'true';

@@ -24,9 +24,16 @@ const EMAIL = /^[^@\s<>,;"]+@[^@\s<>,;"]+\.[^@\s<>,;".]+$/;
 // Discourse usernames: letters, digits, _ . - (its own rule is 3-20 by default; sites may widen it).
 const FORUM_USERNAME = /^[\p{L}\p{N}_.-]{1,60}$/u;
 
+// Control characters (NUL, which PostgreSQL text cannot hold, and the rest) and lone UTF-16
+// surrogates (unencodable): no name, address or search has them; refuse rather than store or fail.
+const UNPRINTABLE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export const hasUnprintable = (s: string): boolean => UNPRINTABLE.test(s);
+
 export function checkName(raw: string): Check<string> {
   const name = raw.trim().replace(/\s+/g, ' ');
   if (name === '') return no('name is empty');
+  if (hasUnprintable(name)) return no('name contains control or invalid characters');
   if (name.length > 200) return no('name is longer than 200 characters');
   return ok(name);
 }
@@ -34,13 +41,14 @@ export function checkName(raw: string): Check<string> {
 export function checkEmail(raw: string | null | undefined): Check<string | null> {
   const email = (raw ?? '').trim();
   if (email === '') return ok(null);
-  if (email.length > 320 || !EMAIL.test(email)) return no(`"${email.slice(0, 80)}" is not an email address`);
+  if (email.length > 320 || !EMAIL.test(email) || hasUnprintable(email)) return no(`"${email.slice(0, 80)}" is not an email address`);
   return ok(email);
 }
 
 export function checkOrganisation(raw: string | null | undefined): Check<string> {
   const org = (raw ?? '').trim().replace(/\s+/g, ' ');
   if (org.length > 200) return no('organisation is longer than 200 characters');
+  if (hasUnprintable(org)) return no('organisation contains control or invalid characters');
   return ok(org);
 }
 

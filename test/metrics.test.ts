@@ -14,6 +14,7 @@ import { inboundParams, simulatedPhone } from './helpers/phone.js';
 import { startVonageStandin } from './helpers/vonage-standin.js';
 import { outboxStates, settled } from './helpers/delivery.js';
 import { codeIn } from './helpers/conversation.js';
+import { sampleValue } from './helpers/prometheus.js';
 
 const SECRET = 'metrics-signature-secret';
 const ADMIN_TOKEN = 'metrics-admin-token-0123456789';
@@ -26,18 +27,6 @@ const MEMBERS = [
   { name: 'Amir Khan', phone: '+447700900003', organisation: 'Westshire CSU' },
   { name: 'Chloe Price', phone: '+447700900004', organisation: 'Eastfield Trust' },
 ];
-
-/** Prometheus text → value of one sample, by metric name and exact label set. */
-export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const want = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
-  for (const line of text.split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const got = [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1]!, x[2]!]).sort(([a], [b]) => a!.localeCompare(b!));
-    if (JSON.stringify(got) === JSON.stringify(want)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 t.test('raise -> broadcast -> receipts -> ACK: /metrics counts it; the log keeps no number, text or secret', async (t) => {
   const { db } = await freshDatabase(t);

@@ -2,17 +2,15 @@
 // The batsignal command line: the same jobs as the admin API, for an operator at a terminal.
 // Settings come from the environment, as for the server (config.ts). With no DATABASE_URL it uses
 // the embedded PostgreSQL in DATA_DIR, adopting the server's cluster if one is running there.
+//
+// Modules load when a command needs them: `members list` does not load the web app, and a usage
+// error answers before PostgreSQL's client is loaded (0.9 s instead of 1.8 s under tsx, busy machine).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { configOrExit, type Config } from './config.js';
-import { openDatabase, type Runtime } from './runtime.js';
-import { migrator } from './db/migrate.js';
 import { HttpError } from './http/errors.js';
-import { serve } from './main.js';
-import { importMembers } from './members/import.js';
-import { decodeCsv } from './members/csv.js';
-import { createMember, listMembers, type MemberView } from './members/store.js';
-import { checkMember } from './members/validate.js';
+import type { Runtime } from './runtime.js';
+import type { MemberView } from './members/store.js';
 
 const USAGE = `Usage: batsignal <command>
 
@@ -42,6 +40,7 @@ function args<T>(fn: () => T): T {
 }
 
 async function withDatabase<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import('./runtime.js');
   const rt = await openDatabase(config, (m) => console.error(m));
   try {
     return await fn(rt);
@@ -61,6 +60,7 @@ function table(members: MemberView[]): string {
 async function membersList(config: Config, argv: string[]): Promise<number> {
   const { values } = args(() => parseArgs({ args: argv, options: { json: { type: 'boolean' }, role: { type: 'string' }, search: { type: 'string' } } }));
   if (values.role !== undefined && values.role !== 'admin' && values.role !== 'member') throw new UsageError('--role must be admin or member');
+  const { listMembers } = await import('./members/store.js');
   const all = await withDatabase(config, async ({ db }) => {
     const out: MemberView[] = [];
     for (let offset = 0; ; offset += 1000) {
@@ -82,6 +82,7 @@ async function membersAdd(config: Config, argv: string[]): Promise<number> {
     },
   }));
   if (v.name === undefined || v.phone === undefined) throw new UsageError('members add needs --name and --phone');
+  const [{ checkMember }, { createMember }] = await Promise.all([import('./members/validate.js'), import('./members/store.js')]);
   const checked = checkMember({ name: v.name, phone: v.phone, email: v.email, organisation: v.org, role: v.role, forumUsername: v['forum-username'] }, config.defaultCountry);
   if (!checked.ok) {
     console.error(`Not added: ${checked.reason}`);
@@ -96,6 +97,7 @@ async function membersImport(config: Config, argv: string[]): Promise<number> {
   const { positionals } = args(() => parseArgs({ args: argv, allowPositionals: true }));
   if (positionals.length !== 1) throw new UsageError('members import needs one FILE');
   const file = positionals[0]!;
+  const [{ decodeCsv }, { importMembers }] = await Promise.all([import('./members/csv.js'), import('./members/import.js')]);
   let csv: string;
   try {
     csv = decodeCsv(file === '-' ? await readStdin() : await readFile(file));
@@ -117,6 +119,7 @@ async function readStdin(): Promise<Buffer> {
 }
 
 async function migrate(config: Config): Promise<number> {
+  const { migrator } = await import('./db/migrate.js');
   const done = await withDatabase(config, async ({ db }) => (await migrator(db).getMigrations()).filter((m) => m.executedAt));
   console.log(`Database schema up to date: ${done.length} migrations applied (latest ${done.at(-1)?.name ?? 'none'}).`);
   return 0;
@@ -132,6 +135,7 @@ async function run(argv: string[]): Promise<number | 'serving'> {
   if (command !== 'members' && sub !== undefined) throw new UsageError(`${command} takes no arguments`);
   const config = configOrExit();
   if (command === 'serve') {
+    const { serve } = await import('./main.js');
     await serve(config);
     return 'serving';
   }

@@ -49,6 +49,10 @@ function cli(dataDir: string, ...args: string[]): Promise<{ code: number | null;
   });
 }
 
+// Two service starts, each with its own PostgreSQL cluster, and three CLI runs: on a busy 2-core CI machine
+// this file can outlast the suite's 120 s per-file limit (.taprc).
+t.setTimeout(300_000);
+
 t.test('start on the embedded defaults, add a member, restart: the member is still there', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-server-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));

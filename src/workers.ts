@@ -6,7 +6,7 @@ import { converse } from './conversation/handle.js';
 import { startReminderSweeper } from './alerts/reminders.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
 import { pickSmsSender, smsChannel } from './channels/sms/channel.js';
-import { otherChannelSenders } from './channels/fanout.js';
+import { otherChannelSenders, OTHER_CHANNEL_BACKOFF, OTHER_CHANNEL_LEASE_MS } from './channels/fanout.js';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -27,7 +27,14 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   const channels: ChannelPlan[] = [
     { sender: sms, ratePerSecond: deps.config.smsRatePerSecond, ...metrics },
     // Discourse admin keys allow 60 requests a minute site-wide; an alert is one topic.
-    ...others.senders.map((sender) => ({ sender, ...metrics, ...(sender.channel === 'forum' ? { ratePerSecond: 1, concurrency: 2 } : { concurrency: 10 }) })),
+    ...others.senders.map((sender) => ({
+      sender,
+      ...metrics,
+      // Retried for about two days (an incident's forum or mail outage), with a lease longer than a send.
+      backoff: OTHER_CHANNEL_BACKOFF,
+      leaseMs: OTHER_CHANNEL_LEASE_MS,
+      ...(sender.channel === 'forum' ? { ratePerSecond: 1, concurrency: 2 } : { concurrency: 10 }),
+    })),
   ];
   const outbox = startOutbox(deps.db, log, channels, deps.outboxSignal);
   // Mail connections close only after the email loop has finished its sends.

@@ -171,6 +171,7 @@ t.test('queued for approval ({"action":"enqueued"}): recorded as sent, not retri
   d.next('post', { kind: 'enqueued' });
   t.same(await drainOnce(db, sender, T0), { sent: 1, retried: 0, failed: 0, waits: [] });
   t.equal((await rowsOf(db, 'forum', n))[0]?.provider_id, 'enqueued:1');
+  t.match((await rowsOf(db, 'forum', n))[0]?.last_error, /moderator approval/, 'the note says why there is no link');
   t.equal(d.pendingPosts.length, 1);
   t.equal(d.topics.length, 0);
   t.equal((await alertRow(db, n)).forum_topic_url, null);

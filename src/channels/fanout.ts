@@ -9,6 +9,7 @@ import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
 import { forumExternalId, installId } from './forum/external-id.js';
 import { emailSubject } from './email/render.js';
 import type { ChannelSender } from '../outbox/channel.js';
+import type { BackoffPolicy } from '../outbox/backoff.js';
 import { createForumSender } from './forum/sender.js';
 import { createEmailSender, type EmailSender } from './email/sender.js';
 
@@ -69,6 +70,19 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
       ORDER BY m.id`.execute(trx);
   }
 }
+
+/**
+ * Retrying forum posts and emails. The texts' policy gives up after ~9 minutes, but in an incident
+ * the forum or mail server may be down for hours: keep trying for about two days (5 s doubling to
+ * 15 min between attempts, 200 attempts), then fail the row with its last error.
+ */
+export const OTHER_CHANNEL_BACKOFF: BackoffPolicy = { baseMs: 5_000, capMs: 900_000, jitter: 0.5, maxAttempts: 200 };
+
+/**
+ * Lease for a forum or email send: a forum attempt makes up to three requests of 10 s each, and an
+ * SMTP send can take longer than a text. Past the lease another dispatcher takes the row back.
+ */
+export const OTHER_CHANNEL_LEASE_MS = 120_000;
 
 /** The senders the dispatcher drives for the configured other channels (one loop each); close() on shutdown. */
 export function otherChannelSenders(deps: { config: Config; db: Database }): { senders: ChannelSender[]; close(): void } {

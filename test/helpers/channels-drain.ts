@@ -29,7 +29,7 @@ export async function drainOnce(db: Database, sender: ChannelSender, now: Date):
     const out = await sender.send(row as OutboxRow);
     if (out.ok) {
       r.sent++;
-      await db.updateTable('outbox').set({ state: 'sent', sent_at: now, provider_id: out.providerId ?? null, attempts: sql`attempts + 1`, last_error: null }).where('id', '=', row.id).execute();
+      await db.updateTable('outbox').set({ state: 'sent', sent_at: now, provider_id: out.providerId ?? null, attempts: sql`attempts + 1`, last_error: out.note ?? null }).where('id', '=', row.id).execute();
     } else if (out.retry) {
       r.retried++;
       r.waits.push(out.retryAfterMs);

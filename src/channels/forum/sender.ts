@@ -75,7 +75,11 @@ export function createForumSender(deps: ForumSenderDeps, client: DiscourseClient
         return record(alert.number, created.topic);
       case 'enqueued':
         // Held for a moderator's approval: Discourse has it; posting again would queue a second copy.
-        return { ok: true, providerId: created.pendingPostId === null ? 'enqueued' : `enqueued:${created.pendingPostId}` };
+        return {
+          ok: true,
+          providerId: created.pendingPostId === null ? 'enqueued' : `enqueued:${created.pendingPostId}`,
+          note: 'held for moderator approval on the forum: no topic link until it is approved',
+        };
       case 'invalid': {
         // A duplicate external_id (a concurrent attempt won) is a 422 too: the topic exists, use it.
         const after = await client.findByExternalId(externalId);

@@ -7,6 +7,40 @@ type Json<T> = ColumnType<T, string | T, string | T>;
 
 export type Role = 'member' | 'admin';
 
+export const ORGANISATION_TYPES = ['trust', 'gp_practice', 'icb', 'csu', 'local_authority', 'social_care', 'other'] as const;
+export type OrganisationType = (typeof ORGANISATION_TYPES)[number];
+export const ROUTINGS = ['direct', 'via_support', 'both'] as const;
+export type Routing = (typeof ROUTINGS)[number];
+export const CONTACT_ROLES = ['primary', 'deputy', 'member'] as const;
+export type ContactRole = (typeof CONTACT_ROLES)[number];
+export const SITUATIONS = ['affected', 'not_affected', 'need_help'] as const;
+export type Situation = (typeof SITUATIONS)[number];
+
+/** The directory (migration 100). */
+export interface OrganisationsTable {
+  ods_code: string; // upper-case, 3-6 letters/digits
+  name: string;
+  type: OrganisationType;
+  region: string | null;
+  parent_ods_code: string | null;
+  it_support_ods_code: string | null;
+  /** null: the default rule (direct, or both when it_support_ods_code is set). */
+  routing: Routing | null;
+  /** The estate. null: not known; []: known to run none of the products tracked. */
+  products: string[] | null;
+  /** lower-cased products, maintained by PostgreSQL (GIN-indexed): match with `products_lower && $1`. */
+  products_lower: ColumnType<string[] | null, never, never>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+/** One row per organisation a peer alert concerns; escalated_at: its deputies were sent the alert. */
+export interface AlertOrganisationsTable {
+  alert_number: number;
+  ods_code: string;
+  escalated_at: NullableTimestamp;
+}
+
 export interface MembersTable {
   id: Generated<number>;
   name: string;
@@ -15,6 +49,9 @@ export interface MembersTable {
   organisation: Generated<string>;
   role: Generated<Role>;
   forum_username: string | null;
+  /** The member's organisation in the directory (migration 100); null: "no organisation". */
+  ods_code: ColumnType<string | null, string | null | undefined, string | null>;
+  contact_role: Generated<ContactRole>;
   opted_out: Generated<boolean>;
   opted_out_at: NullableTimestamp;
   created_at: Generated<Date>;
@@ -99,6 +136,15 @@ export interface DeliveriesTable {
   acked_at: NullableTimestamp;
   reminded_at: NullableTimestamp;
   created_at: Generated<Date>;
+  /** The recipient's organisation and role when the alert was sent (migration 100). */
+  ods_code: ColumnType<string | null, string | null | undefined, string | null>;
+  contact_role: Generated<ContactRole>;
+  /** Sent to a held-back deputy because the organisation was not covered in time. */
+  escalated: Generated<boolean>;
+  /** The member's latest AFFECTED / NOT AFFECTED / NEED HELP answer. */
+  situation: ColumnType<Situation | null, Situation | null | undefined, Situation | null>;
+  situation_at: NullableTimestamp;
+  situation_text: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RateLimitsTable {
@@ -135,6 +181,8 @@ export interface DB {
   rate_limits: RateLimitsTable;
   settings: SettingsTable;
   simulator_messages: SimulatorMessagesTable;
+  organisations: OrganisationsTable;
+  alert_organisations: AlertOrganisationsTable;
 }
 
 export type Member = Selectable<MembersTable>;
@@ -143,3 +191,6 @@ export type MemberUpdate = Updateable<MembersTable>;
 export type Alert = Selectable<AlertsTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type Delivery = Selectable<DeliveriesTable>;
+export type Organisation = Selectable<OrganisationsTable>;
+export type NewOrganisation = Insertable<OrganisationsTable>;
+export type OrganisationUpdate = Updateable<OrganisationsTable>;

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Alert, AlertSource } from '../db/schema.js';
 import { broadcastText } from './text.js';
+import { nextAlertNumber } from '../db/alert-number.js';
 import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
 import { enqueueOtherChannels, type OtherChannels } from '../channels/fanout.js';
 
@@ -32,12 +33,8 @@ export async function audienceSize(trx: Tx, raiserId: number | null): Promise<nu
 
 /** `channels`: which of forum and email to queue as well (otherChannels(config)); absent: texts only. */
 export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: OtherChannels): Promise<CreatedAlert> {
-  // Numbers are what members type (ACK 12): gapless, so taken under a lock rather than a sequence.
-  await sql`SELECT pg_advisory_xact_lock(hashtext('batsignal.alert_number'))`.execute(trx);
-  const { next } = await trx
-    .selectFrom('alerts')
-    .select(sql<number>`coalesce(max(number), 0) + 1`.as('next'))
-    .executeTakeFirstOrThrow();
+  // Numbers are what members type (ACK 12): gapless, shared with advisories (src/db/alert-number.ts).
+  const next = await nextAlertNumber(trx);
 
   const body = broadcastText({ number: next, raiserName: a.raiserName, raiserOrg: a.raiserOrg, summary: a.summary, exercise: a.exercise });
   await trx

@@ -99,12 +99,18 @@ export interface AlertsTable {
   forum_topic_url: string | null;
   created_at: Generated<Date>;
   closed_at: NullableTimestamp;
+  /** 'advisory': a national advisory (migration 200), sharing the alert numbers. */
+  kind: Generated<AlertKind>;
 }
+
+export type AlertKind = 'peer' | 'advisory';
 
 export type Channel = 'sms' | 'email' | 'forum';
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'held';
 /** reply: conversation replies; alert/reminder/update/allclear: alert traffic. */
-export type OutboxKind = 'reply' | 'alert' | 'reminder' | 'update' | 'allclear';
+export type OutboxKind = 'reply' | 'alert' | 'reminder' | 'update' | 'allclear' | AdvisoryOutboxKind;
+/** Advisory traffic (migration 200): the advisory itself, the half-window reminder, the deadline escalation. */
+export type AdvisoryOutboxKind = 'advisory' | 'advisory_reminder' | 'advisory_escalation';
 
 export interface OutboxTable {
   id: Generated<string>; // bigint comes back from pg as a string
@@ -170,6 +176,67 @@ export interface SimulatorMessagesTable {
   created_at: Generated<Date>;
 }
 
+export type Severity = 'high' | 'medium' | 'low';
+export type AdvisoryResponse = 'no_response' | 'acknowledged' | 'affected' | 'not_affected' | 'resolved';
+export type AdvisoryAnswer = 'ack' | 'affected' | 'not_affected' | 'resolved' | 'need_help';
+export type AdvisoryContactRoute = 'direct' | 'via_support' | 'deputy' | 'own_primary';
+
+/** National advisories (migration 200); number is the alert's. */
+export interface AdvisoriesTable {
+  number: number;
+  title: string;
+  body: string;
+  severity: Severity;
+  target: Json<unknown>;
+  window_hours: number | null;
+  respond_by: NullableTimestamp;
+  remind_at: NullableTimestamp;
+  issued_via: 'api' | 'cli' | 'web';
+  created_at: Generated<Date>;
+}
+
+/** Each organisation an advisory targets, as it was then, and its response. */
+export interface AdvisoryOrganisationsTable {
+  advisory: number;
+  ods_code: string;
+  name: string;
+  type: string;
+  routing: Routing;
+  estate_unknown: Generated<boolean>;
+  reachable: Generated<boolean>;
+  response: Generated<AdvisoryResponse>;
+  first_response_at: NullableTimestamp;
+  responded_at: NullableTimestamp;
+  responded_by: number | null;
+  responded_by_name: string | null;
+  on_time: boolean | null;
+  need_help_at: NullableTimestamp;
+  reminded_at: NullableTimestamp;
+  escalated_at: NullableTimestamp;
+}
+
+/** Who answers for which organisation of an advisory, and how they were reached. */
+export interface AdvisoryContactsTable {
+  advisory: number;
+  member_id: number;
+  ods_code: string;
+  route: AdvisoryContactRoute;
+  added_at: Generated<Date>;
+}
+
+/** Every answer, per organisation it counted for. */
+export interface AdvisoryAnswersTable {
+  id: Generated<string>;
+  advisory: number;
+  ods_code: string;
+  member_id: number | null;
+  answer: AdvisoryAnswer;
+  response_after: AdvisoryResponse;
+  on_time: boolean;
+  text: string | null;
+  answered_at: Timestamp;
+}
+
 export interface DB {
   members: MembersTable;
   conversations: ConversationsTable;
@@ -183,6 +250,10 @@ export interface DB {
   simulator_messages: SimulatorMessagesTable;
   organisations: OrganisationsTable;
   alert_organisations: AlertOrganisationsTable;
+  advisories: AdvisoriesTable;
+  advisory_organisations: AdvisoryOrganisationsTable;
+  advisory_contacts: AdvisoryContactsTable;
+  advisory_answers: AdvisoryAnswersTable;
 }
 
 export type Member = Selectable<MembersTable>;

@@ -2,11 +2,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import { sql } from 'kysely';
-import type { Config } from './config.js';
-import type { Database } from './db/connect.js';
-import type { Clock } from './clock.js';
 import { installErrorHandler } from './http/errors.js';
-import { registerMemberRoutes } from './members/routes.js';
+import { registerMemberRoutes } from './directory/routes.js';
 import { registerVonageInbound } from './webhooks/vonage-inbound.js';
 import { registerVonageStatus } from './webhooks/vonage-status.js';
 import { registerDiscourseWebhook } from './webhooks/discourse.js';
@@ -15,28 +12,10 @@ import { registerDashboard } from './web/dashboard.js';
 import { registerSimulator } from './web/simulator.js';
 import { registerMetrics } from './metrics/routes.js';
 import { registerExerciseRoutes } from './alerts/exercise.js';
-import type { PhoneSimulator } from './channels/sms/simulator.js';
-import type { OutboxSignal } from './outbox/signal.js';
-import { createMetrics, type AppMetrics } from './metrics/registry.js';
+import { createMetrics } from './metrics/registry.js';
 import { instrumentHttp } from './metrics/http.js';
 import { registerOpenApi } from './http/openapi.js';
-
-export interface AppDeps {
-  config: Config;
-  db: Database;
-  clock: Clock;
-  /** Accepted admin bearer tokens: current first, then the previous one during a rotation. */
-  adminTokens: string[];
-  /** Present when texts go to the built-in phone simulator instead of Vonage. */
-  simulator?: PhoneSimulator | undefined;
-  /** Wakes the dispatchers after a commit that queued outbox rows (absent: they poll). */
-  outboxSignal?: OutboxSignal | undefined;
-  /** Shared with the workers (main.ts); absent: buildApp makes one for this app (src/metrics/registry.ts). */
-  metrics?: AppMetrics | undefined;
-}
-
-/** What route modules receive: the deps with metrics always present. */
-export type RouteDeps = AppDeps & { metrics: AppMetrics };
+import type { AppDeps, RouteDeps } from './deps.js';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { configOrExit, type Config } from './config.js';
 import { HttpError } from './http/errors.js';
 import type { Runtime } from './runtime.js';
-import type { MemberView } from './members/store.js';
+import type { MemberView } from './directory/store.js';
 
 const USAGE = `Usage: batsignal <command>
 
@@ -60,7 +60,7 @@ function table(members: MemberView[]): string {
 async function membersList(config: Config, argv: string[]): Promise<number> {
   const { values } = args(() => parseArgs({ args: argv, options: { json: { type: 'boolean' }, role: { type: 'string' }, search: { type: 'string' } } }));
   if (values.role !== undefined && values.role !== 'admin' && values.role !== 'member') throw new UsageError('--role must be admin or member');
-  const { listMembers } = await import('./members/store.js');
+  const { listMembers } = await import('./directory/store.js');
   const all = await withDatabase(config, async ({ db }) => {
     const out: MemberView[] = [];
     for (let offset = 0; ; offset += 1000) {
@@ -82,7 +82,7 @@ async function membersAdd(config: Config, argv: string[]): Promise<number> {
     },
   }));
   if (v.name === undefined || v.phone === undefined) throw new UsageError('members add needs --name and --phone');
-  const [{ checkMember }, { createMember }] = await Promise.all([import('./members/validate.js'), import('./members/store.js')]);
+  const [{ checkMember }, { createMember }] = await Promise.all([import('./directory/validate.js'), import('./directory/store.js')]);
   const checked = checkMember({ name: v.name, phone: v.phone, email: v.email, organisation: v.org, role: v.role, forumUsername: v['forum-username'] }, config.defaultCountry);
   if (!checked.ok) {
     console.error(`Not added: ${checked.reason}`);
@@ -97,7 +97,7 @@ async function membersImport(config: Config, argv: string[]): Promise<number> {
   const { positionals } = args(() => parseArgs({ args: argv, allowPositionals: true }));
   if (positionals.length !== 1) throw new UsageError('members import needs one FILE');
   const file = positionals[0]!;
-  const [{ decodeCsv }, { importMembers }] = await Promise.all([import('./members/csv.js'), import('./members/import.js')]);
+  const [{ decodeCsv }, { importMembers }] = await Promise.all([import('./directory/csv.js'), import('./directory/import.js')]);
   let csv: string;
   try {
     csv = decodeCsv(file === '-' ? await readStdin() : await readFile(file));

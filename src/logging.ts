@@ -6,7 +6,7 @@
 //  - the error serializer keeps an allow-list of an error's fields: PostgreSQL's `detail` ("Key
 //    (phone)=(+447700900123) already exists", "Failing row contains (... alert text ...)") never
 //    reaches a line, and numbers in messages and stacks keep their last 3 digits;
-//  - modules log facts, masked: maskPhone (src/members/phone.ts) and lengths, never bodies.
+//  - modules log facts, masked: maskPhone (src/directory/phone.ts) and lengths, never bodies.
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 

@@ -7,7 +7,7 @@ import { startWorkers } from './workers.js';
 import { createOutboxSignal } from './outbox/signal.js';
 import { loggerOptions } from './logging.js';
 import { createPhoneSimulator } from './channels/sms/simulator.js';
-import { seedDemoMembers } from './members/demo.js';
+import { seedDemoMembers } from './directory/demo.js';
 import { createMetrics } from './metrics/registry.js';
 
 export async function serve(config: Config): Promise<void> {

@@ -1,5 +1,5 @@
 // Background work that runs beside the HTTP app: the outbox dispatcher and the sweepers.
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { startConcatSweeper } from './inbound/sweeper.js';
 import { converse } from './conversation/handle.js';

@@ -7,6 +7,7 @@ import type { Tx } from '../src/db/connect.js';
 import type { Member } from '../src/db/schema.js';
 import { installErrorHandler } from '../src/http/errors.js';
 import { registerVonageInbound } from '../src/webhooks/vonage-inbound.js';
+import { createMetrics } from '../src/metrics/registry.js';
 import type { Converse } from '../src/inbound/pipeline.js';
 import { LIMITS } from '../src/inbound/limits.js';
 import { enqueueSms } from '../src/outbox/enqueue.js';
@@ -35,7 +36,8 @@ async function setup(t: Test) {
   const app = Fastify();
   installErrorHandler(app);
   await app.register(formbody);
-  await registerVonageInbound(app, { config, db, clock: () => time.now, adminTokens: ['test-admin-token-123456'] }, converse);
+  const clock = () => time.now;
+  await registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
   t.teardown(() => app.close());
   await db.insertInto('members').values({ name: 'Ada', phone: MEMBER }).execute();
   return { db, app, time, heard, failOnce: () => (failNext = true) };

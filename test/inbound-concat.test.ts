@@ -7,6 +7,7 @@ import type { Tx } from '../src/db/connect.js';
 import type { Member } from '../src/db/schema.js';
 import { installErrorHandler } from '../src/http/errors.js';
 import { registerVonageInbound } from '../src/webhooks/vonage-inbound.js';
+import { createMetrics } from '../src/metrics/registry.js';
 import { startConcatSweeper, sweepConcat } from '../src/inbound/sweeper.js';
 import type { Converse } from '../src/inbound/pipeline.js';
 import { freshDatabase } from './helpers/db.js';
@@ -27,7 +28,8 @@ async function setup(t: Test) {
   const app = Fastify();
   installErrorHandler(app);
   await app.register(formbody);
-  await registerVonageInbound(app, { config, db, clock: () => time.now, adminTokens: ['test-admin-token-123456'] }, converse);
+  const clock = () => time.now;
+  await registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
   t.teardown(() => app.close());
   await db.insertInto('members').values({ name: 'Ada', phone: MEMBER }).execute();
   const phone = simulatedPhone(app, db, MEMBER, { secret: SECRET, t });

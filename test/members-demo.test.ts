@@ -1,8 +1,8 @@
 // Demo members on a first embedded start: clearly fake, offered once, never added beside real ones.
 import t from 'tap';
 import { freshDatabase } from './helpers/db.js';
-import { seedDemoMembers } from '../src/members/demo.js';
-import { isDramaNumber } from '../src/members/phone.js';
+import { seedDemoMembers } from '../src/directory/demo.js';
+import { isDramaNumber } from '../src/directory/phone.js';
 import { isGsm7 } from '../src/channels/sms/gsm7.js';
 
 t.test('an empty registry gets six fake members, one of them an admin; only once', async (t) => {

@@ -2,9 +2,10 @@
 // refused, the files that must be refused whole, and 5,000 rows in one go.
 import t, { type Test } from 'tap';
 import { freshDatabase } from './helpers/db.js';
-import { buildApp, type AppDeps } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
-import type { ImportReport } from '../src/members/import.js';
+import type { ImportReport } from '../src/directory/import.js';
 
 const TOKEN = 'test-admin-token-123456';
 

@@ -2,7 +2,8 @@
 // with nothing written.
 import t, { type Test } from 'tap';
 import { freshDatabase } from './helpers/db.js';
-import { buildApp, type AppDeps } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
 import { raiseAlert } from './helpers/alert-fixtures.js';
 import { loggerOptions } from '../src/logging.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { normalisePhone, fromVonage, maskPhone } from '../src/members/phone.js';
+import { normalisePhone, fromVonage, maskPhone } from '../src/directory/phone.js';
 
 const same: string[] = ['07700 900123', '+44 7700 900123', '447700900123', '0044 7700 900123', '+44 (0)7700 900123', '07700-900-123', '(07700) 900123'];
 t.test('one member, however the number is written', async (t) => {

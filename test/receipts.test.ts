@@ -3,7 +3,8 @@
 import t, { type Test } from 'tap';
 import { freshDatabase } from './helpers/db.js';
 import { addMembers, memberSpecs, raiseAlert } from './helpers/alert-fixtures.js';
-import { buildApp, type AppDeps } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
 import { signVonageParams, type WebhookParams } from '../src/webhooks/signature.js';
 import { claimDue } from '../src/outbox/claim.js';

@@ -3,7 +3,8 @@
 // without Vonage and only for holders of the admin token.
 import t, { type Test } from 'tap';
 import { freshDatabase } from './helpers/db.js';
-import { buildApp, type AppDeps } from '../src/app.js';
+import { buildApp } from '../src/app.js';
+import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
 import { createPhoneSimulator, type PhoneSimulator } from '../src/channels/sms/simulator.js';
 import type { Database } from '../src/db/connect.js';

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { Database, Tx } from '../db/connect.js';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 
 export const EXERCISE_SETTING = 'exercise_mode';
@@ -47,7 +47,7 @@ export async function setExerciseMode(db: Database | Tx, on: boolean, now: Date)
 }
 
 /** GET/POST /api/exercise { on: boolean } (admin token). */
-export async function registerExerciseRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerExerciseRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const auth = requireBearer(deps.adminTokens);
   app.get('/api/exercise', { onRequest: auth }, async () => exerciseMode(deps.db));
   app.post<{ Body: { on: boolean } }>(

@@ -1,7 +1,7 @@
 // Admin HTTP API for alerts: what admins see during an incident, and who they still need to phone.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags/produces (OpenAPI)
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 import { notFound } from '../http/errors.js';
 import { alertCounts, allAlertCounts, type AlertCounts } from './counts.js';
@@ -57,7 +57,7 @@ function sendCsv(reply: FastifyReply, n: number, state: RecipientFilter, rows: R
 
 const wantsCsv = (req: FastifyRequest) => /(^|,)\s*text\/csv\b/i.test(req.headers.accept ?? '');
 
-export async function registerAlertRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
   app.addHook('preHandler', requireBearer(deps.adminTokens));
   // Phone numbers and names: never kept by a browser or proxy cache.

@@ -3,7 +3,7 @@
 // periodic pass covers a sender who goes quiet. Safe on several instances: each sender is handled
 // under its advisory lock and a group is taken only while its rows are still 'part'.
 import type { FastifyBaseLogger } from 'fastify';
-import { maskPhone } from '../members/phone.js';
+import { maskPhone } from '../directory/phone.js';
 import { sendersWithStaleGroups } from './concat.js';
 import { flushSender, type PipelineDeps } from './pipeline.js';
 

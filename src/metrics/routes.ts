@@ -1,14 +1,13 @@
 // GET /metrics: Prometheus text, for METRICS_TOKEN (give Prometheus only that) or an admin token.
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
-import type { AppMetrics } from './registry.js';
 import { errorSchema } from '../alerts/schemas.js';
 
 export const METRICS_PATH = '/metrics';
 
-export async function registerMetrics(app: FastifyInstance, deps: AppDeps & { metrics: AppMetrics }): Promise<void> {
+export async function registerMetrics(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const tokens = [...(deps.config.metricsToken ? [deps.config.metricsToken] : []), ...deps.adminTokens];
   app.get(
     METRICS_PATH,

@@ -2,7 +2,7 @@
 // for the admin token, keeps it in sessionStorage and reads the JSON API with it (src/alerts/routes.ts),
 // so nothing about an alert or a member reaches a browser that has not presented the token.
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { page } from './layout.js';
 import { PAGE_SECURITY_HEADERS, registerNhsukAssets } from './static.js';
 import { DASHBOARD_SCRIPT } from './dashboard-client.js';
@@ -83,7 +83,7 @@ const MAIN = `
 </div>
 `;
 
-export async function registerDashboard(app: FastifyInstance, _deps: AppDeps): Promise<void> {
+export async function registerDashboard(app: FastifyInstance, _deps: RouteDeps): Promise<void> {
   await registerNhsukAssets(app);
   const html = page({ title: 'Alerts dashboard', main: MAIN, homeHref: DASHBOARD_PATH, scripts: [SCRIPT_PATH], styles: [STYLE_PATH] });
 

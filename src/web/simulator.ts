@@ -4,11 +4,11 @@
 // same signature check, parsing, de-duplication, state machine and outbox as a real text.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import type { PhoneSimulator, SimulatedText } from '../channels/sms/simulator.js';
 import { requireBearer } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
-import { normalisePhone, toVonage } from '../members/phone.js';
+import { normalisePhone, toVonage } from '../directory/phone.js';
 import { MAX_TEXT_CHARS } from '../inbound/params.js';
 import { signVonageParams, type WebhookParams } from '../webhooks/signature.js';
 import { exerciseMode } from '../alerts/exercise.js';
@@ -47,7 +47,7 @@ const messageJson = (m: SimulatedText) => ({
   at: m.createdAt.toISOString(),
 });
 
-export async function registerSimulator(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const sim = deps.simulator;
   if (!sim) return; // Vonage is configured: no simulator, every path here is a 404.
   const { config } = deps;
@@ -178,7 +178,7 @@ export async function registerSimulator(app: FastifyInstance, deps: AppDeps): Pr
 }
 
 /** Delivery receipts for simulated sends, through the real status webhook, as Vonage would post them. */
-function attachReceipts(app: FastifyInstance, sim: PhoneSimulator, deps: AppDeps, post: (p: WebhookParams) => Promise<unknown>): void {
+function attachReceipts(app: FastifyInstance, sim: PhoneSimulator, deps: RouteDeps, post: (p: WebhookParams) => Promise<unknown>): void {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   sim.onDelivered((msg, providerId) => {

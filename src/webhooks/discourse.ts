@@ -2,7 +2,7 @@
 // Verify first (HMAC-SHA256 of the raw body), then read only the fields we need.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { raiseFromForum, type ForumTopic } from '../channels/forum/raise.js';
 
 // Topic payloads are a few kB; a post payload carries its cooked HTML too.
@@ -39,7 +39,7 @@ const header = (req: FastifyRequest, name: string): string => {
   return typeof v === 'string' ? v : '';
 };
 
-export async function registerDiscourseWebhook(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerDiscourseWebhook(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   // This scope only: keep the exact bytes Discourse signed; JSON is parsed after the check.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
@@ -78,7 +78,7 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: AppDe
     switch (r.outcome) {
       case 'raised':
         deps.outboxSignal?.touch();
-        deps.metrics?.alertRaised('forum', r.exercise); // after the commit: raiseFromForum owns the transaction
+        deps.metrics.alertRaised('forum', r.exercise); // after the commit: raiseFromForum owns the transaction
         log.info({ alert: r.alert, recipients: r.recipients }, 'alert raised from the forum');
         return { result: 'raised', alert: r.alert, recipients: r.recipients };
       case 'duplicate':

@@ -3,13 +3,12 @@
 // Vonage retries anything but 2xx for 24 hours, so bad input gets a 4xx saying what is wrong
 // (never a 5xx), and only an infrastructure failure gets a 500 (then the retry is what we want).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { stringParams, verifyVonageSignature } from './signature.js';
 import { parseInbound } from '../inbound/params.js';
 import { receiveInbound, type Converse, type PipelineDeps } from '../inbound/pipeline.js';
 import { converse } from '../conversation/handle.js';
-import { maskPhone } from '../members/phone.js';
-import { noopMetrics } from '../metrics/registry.js';
+import { maskPhone } from '../directory/phone.js';
 
 export const INBOUND_PATH = '/webhooks/vonage/inbound';
 
@@ -22,8 +21,8 @@ function sentTwice(query: unknown, body: unknown): string | undefined {
   return Object.keys(query).find((k) => Object.hasOwn(body, k));
 }
 
-export async function registerVonageInbound(app: FastifyInstance, deps: AppDeps, conversation: Converse = converse): Promise<void> {
-  const metrics = deps.metrics ?? noopMetrics;
+export async function registerVonageInbound(app: FastifyInstance, deps: RouteDeps, conversation: Converse = converse): Promise<void> {
+  const { metrics } = deps;
   const pipeline: PipelineDeps = { config: deps.config, db: deps.db, converse: conversation, metrics };
   const { signatureSecrets, signatureMethod } = deps.config;
 

@@ -3,12 +3,11 @@
 // but 2xx for 72 hours: bad input gets a 4xx saying what is wrong, a receipt for an id we do not
 // know gets 200 (logged: retrying would not help), and only a database failure gets a 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { stringParams, verifyVonageSignature, type WebhookParams } from './signature.js';
 import { applyReceipt, type Receipt } from '../outbox/receipts.js';
 import { isReceiptStatus, receiptError } from '../channels/sms/status-map.js';
-import { maskPhone } from '../members/phone.js';
-import { noopMetrics } from '../metrics/registry.js';
+import { maskPhone } from '../directory/phone.js';
 
 export const STATUS_PATH = '/webhooks/vonage/status';
 
@@ -39,9 +38,9 @@ export function parseReceipt(p: WebhookParams): { ok: true; receipt: Receipt } |
   };
 }
 
-export async function registerVonageStatus(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerVonageStatus(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { signatureSecrets, signatureMethod } = deps.config;
-  const metrics = deps.metrics ?? noopMetrics;
+  const { metrics } = deps;
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const body = req.method === 'POST' ? req.body : undefined;

@@ -3,7 +3,7 @@
 import type { Config } from '../../config.js';
 import type { OutboxRow } from '../../db/schema.js';
 import type { ChannelSender } from '../../outbox/channel.js';
-import { toVonage } from '../../members/phone.js';
+import { toVonage } from '../../directory/phone.js';
 import type { SmsSender } from './sender.js';
 import { createVonageSender } from './vonage.js';
 import { createLogSender, type LogLine } from './log-sender.js';

@@ -1,6 +1,6 @@
 // Used when there are no Vonage credentials and no simulator: texts are logged (numbers masked,
 // length only) and marked sent, so the outbox drains and the rest of the service behaves as live.
-import { maskPhone } from '../../members/phone.js';
+import { maskPhone } from '../../directory/phone.js';
 import { countSegments } from './gsm7.js';
 import type { SmsMessage, SmsSender } from './sender.js';
 

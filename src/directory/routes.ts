@@ -1,7 +1,7 @@
 // Admin HTTP API for the member registry: list, get, add, change, remove, and import a spreadsheet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
-import type { AppDeps } from '../app.js';
+import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import type { Role } from '../db/schema.js';
@@ -36,7 +36,7 @@ function valid<T>(c: v.Check<T>, code = 'invalid_request'): T {
 }
 
 /** Each field the body carries, checked and normalised as the import would. */
-function patchFrom(b: Body, deps: AppDeps): MemberPatch {
+function patchFrom(b: Body, deps: RouteDeps): MemberPatch {
   const p: MemberPatch = {};
   if (b.phone !== undefined) p.phone = valid(v.checkPhone(b.phone, deps.config.defaultCountry), 'invalid_phone');
   if (b.name !== undefined) p.name = valid(v.checkName(b.name));
@@ -48,7 +48,7 @@ function patchFrom(b: Body, deps: AppDeps): MemberPatch {
   return p;
 }
 
-export async function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
   // onRequest, not preHandler: nobody without the token gets a 5 MB body read.
   const auth = requireBearer(deps.adminTokens);

@@ -8,7 +8,7 @@ import {
   type OrganisationType,
   type Routing,
 } from '../db/schema.js';
-import { hasUnprintable, type Check } from '../members/validate.js';
+import { hasUnprintable, type Check } from './validate.js';
 
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
 const no = (reason: string): Check<never> => ({ ok: false, reason });

@@ -45,6 +45,8 @@ export interface Config {
   thresholdQuestion: string;
   raiseExpiryMinutes: number;
   reminderMinutes: number;
+  /** An organisation nobody at has acknowledged a peer alert after this long: its deputies get it. */
+  escalateAfterMinutes: number;
   maxRaisesPerHour: number;
   concatTimeoutSeconds: number;
   /** Offer demo members on a fresh database (embedded default only). */
@@ -213,6 +215,7 @@ export function loadConfig(env: Env): Config {
     thresholdQuestion: str(env, 'THRESHOLD_QUESTION') ?? DEFAULT_THRESHOLD_QUESTION,
     raiseExpiryMinutes: int(env, 'RAISE_EXPIRY_MINUTES', 15, 1, 1440),
     reminderMinutes: int(env, 'REMINDER_MINUTES', 10, 1, 1440),
+    escalateAfterMinutes: int(env, 'ESCALATE_AFTER_MINUTES', 15, 1, 1440),
     maxRaisesPerHour: int(env, 'MAX_RAISES_PER_HOUR', 3, 1, 100),
     concatTimeoutSeconds: int(env, 'CONCAT_TIMEOUT_SECONDS', 30, 1, 3600),
     demo: databaseUrl === undefined && bool(env, 'DEMO_MEMBERS', true),

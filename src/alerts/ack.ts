@@ -76,7 +76,7 @@ export async function recordAck(trx: Tx, memberId: number, alert: number | null,
 export function ackReply(r: AckResult): string {
   switch (r.outcome) {
     case 'acknowledged':
-      return `Acknowledged #${r.alert}. Thank you.${openLine(r.stillOpen)}`;
+      return `Acknowledged #${r.alert}. Thank you. Reply AFFECTED ${r.alert}, NOT AFFECTED ${r.alert} or NEED HELP ${r.alert} <text> to say how it is.${openLine(r.stillOpen)}`;
     case 'already':
       return `Your acknowledgement of #${r.alert} was already recorded.${openLine(r.stillOpen)}`;
     case 'nothingOpen':

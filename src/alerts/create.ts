@@ -24,10 +24,15 @@ export interface CreatedAlert {
   recipientCount: number;
 }
 
-/** Recipients of a new alert: every member not opted out, except the one raising it. */
+/**
+ * Recipients of a new alert: every member not opted out, except the one raising it and the
+ * organisations' deputy contacts, who are held back (src/alerts/escalation.ts sends it to them
+ * when nobody at their organisation has acknowledged in time).
+ */
 export async function audienceSize(trx: Tx, raiserId: number | null): Promise<number> {
   const r = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM members WHERE NOT opted_out AND id IS DISTINCT FROM ${raiserId}`.execute(trx);
+    SELECT count(*)::int AS n FROM members
+    WHERE NOT opted_out AND id IS DISTINCT FROM ${raiserId} AND contact_role <> 'deputy'`.execute(trx);
   return r.rows[0]!.n;
 }
 
@@ -59,16 +64,23 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: Ot
       INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
       SELECT 'sms', 'alert', ${PRIORITY_BROADCAST}, ${next}, m.id, m.phone, ${body}, ${now}, ${now}
       FROM members m
-      WHERE NOT m.opted_out AND m.id IS DISTINCT FROM ${a.raiserId}
+      WHERE NOT m.opted_out AND m.id IS DISTINCT FROM ${a.raiserId} AND m.contact_role <> 'deputy'
       ORDER BY m.id
       RETURNING id, member_id
     ), d AS (
-      INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at)
-      SELECT ${next}, member_id, id, ${now} FROM o
+      -- The recipient's organisation and role as they are now: coverage counts by these.
+      INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at, ods_code, contact_role)
+      SELECT ${next}, o.member_id, o.id, ${now}, m.ods_code, m.contact_role
+      FROM o JOIN members m ON m.id = o.member_id
       RETURNING 1
     )
     SELECT count(*)::int AS n FROM d`.execute(trx);
   const recipientCount = fanout.rows[0]!.n;
+  // Every organisation the alert concerns: recipients' and held-back deputies'.
+  await sql`
+    INSERT INTO alert_organisations (alert_number, ods_code)
+    SELECT DISTINCT ${next}::int, m.ods_code FROM members m
+    WHERE m.ods_code IS NOT NULL AND NOT m.opted_out AND m.id IS DISTINCT FROM ${a.raiserId}`.execute(trx);
 
   const alert = await trx
     .updateTable('alerts')

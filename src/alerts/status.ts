@@ -2,6 +2,7 @@
 import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
 import { alertCounts, type AlertCounts } from './counts.js';
+import { coverageSummary, type CoverageSummary } from './coverage.js';
 import { isAlertNumber } from '../conversation/parse.js';
 
 const n = (x: number) => x.toLocaleString('en-GB');
@@ -16,13 +17,21 @@ export function ago(then: Date, now: Date): string {
   return `${Math.floor(h / 24)} days`;
 }
 
-export function statusText(c: AlertCounts, forumUrl: string | null, now: Date): string {
+/** " Organisations: 12 of 40 covered, 2 need help, 3 affected." (nothing when no recipient has an organisation) */
+export function coverageLine(s: CoverageSummary | undefined): string {
+  if (!s || s.targeted === 0) return '';
+  const affected = s.affected > 0 ? `, ${n(s.affected)} affected` : '';
+  return ` Organisations: ${n(s.covered)} of ${n(s.targeted)} covered, ${n(s.needHelp)} need${s.needHelp === 1 ? 's' : ''} help${affected}.`;
+}
+
+export function statusText(c: AlertCounts, forumUrl: string | null, now: Date, coverage?: CoverageSummary): string {
   const state = c.status === 'closed' && c.closedAt ? `closed ${ago(c.closedAt, now)} ago, raised` : 'open, raised';
   const waiting = c.recipients - c.acknowledged;
   return (
     `${c.exercise ? 'EXERCISE ' : ''}#${c.number} ${state} ${ago(c.createdAt, now)} ago: ${n(c.recipients)} recipients, ` +
     `${n(c.delivered)} delivered, ${n(c.failed)} failed, ${n(c.acknowledged)} acknowledged (${n(waiting)} not yet). ` +
     `${n(c.optedOut)} member${c.optedOut === 1 ? '' : 's'} opted out.` +
+    coverageLine(coverage) +
     (forumUrl ? ` Forum: ${forumUrl}` : '') +
     ` Text STATUS ${c.number} to refresh.`
   );
@@ -46,7 +55,7 @@ export async function statusReply(trx: Tx, member: Member, alert: number | null,
   if (!admin && target.raised_by !== member.id) {
     return `STATUS is for admins, and for the member who raised #${target.number}. Send HELP for the commands.`;
   }
-  const counts = await alertCounts(trx, target.number);
+  const [counts, coverage] = [await alertCounts(trx, target.number), await coverageSummary(trx, target.number)];
   if (!counts) return `There is no alert #${target.number}.`;
-  return statusText(counts, target.forum_topic_url, now);
+  return statusText(counts, target.forum_topic_url, now, coverage);
 }

@@ -67,6 +67,7 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
              jsonb_build_object('smsOptedOut', m.opted_out), ${now}, ${now}
       FROM members m
       WHERE m.email IS NOT NULL AND btrim(m.email) <> '' AND m.id IS DISTINCT FROM ${raiserId}
+        AND m.contact_role <> 'deputy' -- held back with their texts (src/alerts/escalation.ts)
       ORDER BY m.id`.execute(trx);
   }
 }

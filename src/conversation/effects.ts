@@ -9,6 +9,7 @@ import { setOptedOut } from './store.js';
 import { createAlert } from '../alerts/create.js';
 import { ackReply, recordAck } from '../alerts/ack.js';
 import { statusReply } from '../alerts/status.js';
+import { recordSituation } from '../alerts/situation.js';
 import { sendFollowUp } from '../alerts/followup.js';
 import { otherChannels } from '../channels/fanout.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -23,6 +24,20 @@ export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: M
     }
     case 'status':
       return [await statusReply(trx, member, effect.alert, now)];
+    case 'situation': {
+      const r = await recordSituation(trx, member, effect.alert, effect.situation, effect.text, now);
+      switch (r.outcome) {
+        case 'recorded':
+          if (r.firstAck) deps.metrics?.acknowledged();
+          return [replies.situationRecorded(r.alert, r.situation, r.firstAck, r.relayedTo)];
+        case 'nothingOpen':
+          return [replies.situationNothingOpen()];
+        case 'notReceived':
+          return [replies.situationNotReceived(r.alert, r.ownAlert)];
+        case 'noSuchAlert':
+          return [replies.noSuchAlert(r.alert)];
+      }
+    }
     case 'optOut':
       await setOptedOut(trx, member.id, true, now);
       return [];

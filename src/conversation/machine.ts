@@ -1,7 +1,7 @@
 // The conversation as a pure function: step(state, command, ctx, now) -> { next, replies, effects }.
 // No I/O, no clock, no randomness: the one-time code and every fact from the database arrive in
 // ctx (handle.ts fetches only what contextNeeds() asks for), so tests drive it as a table.
-import type { Command } from './parse.js';
+import type { Command, SituationWord } from './parse.js';
 import { replies, type FlowKind } from './replies.js';
 
 export type PendingAction =
@@ -25,7 +25,8 @@ export type Effect =
   | { kind: 'optOut' }
   | { kind: 'optIn' }
   | { kind: 'sendUpdate'; alert: number; text: string }
-  | { kind: 'allClear'; alert: number; text: string };
+  | { kind: 'allClear'; alert: number; text: string }
+  | { kind: 'situation'; situation: SituationWord; alert: number | null; text: string };
 
 /** An alert named by UPDATE/ALLCLEAR, as the machine needs to judge it. */
 export interface AlertTarget {
@@ -78,6 +79,9 @@ export function contextNeeds(state: ConversationState | null, cmd: Command): Nee
     case 'update':
     case 'allclear':
       return { ...none, state: true, alert: cmd.alert };
+    case 'situation':
+      // In the middle of a raise, "Affected: ..." is more likely the description.
+      return { ...none, state: true, audienceSize: s.name === 'awaitingDescription' };
     case 'yes':
       return { ...none, state: true, audienceSize: s.name === 'awaitingThreshold' && s.summary !== null };
     case 'text':
@@ -207,6 +211,9 @@ export function step(state: ConversationState, cmd: Command, ctx: StepContext, n
       // A bare OK in the middle of a raise is more likely an answer than an acknowledgement.
       if (cmd.loose && cmd.alert === null && state.name !== 'idle' && !isExpired(state, now)) break;
       return out(state, null, [{ kind: 'ack', alert: cmd.alert }]);
+    case 'situation':
+      if (state.name === 'awaitingDescription' && !isExpired(state, now)) return step(state, { kind: 'text', text: cmd.raw }, ctx, now);
+      return out(state, null, [{ kind: 'situation', situation: cmd.situation, alert: cmd.alert, text: cmd.text }]);
   }
 
   // New flows replace whatever was pending.

@@ -21,7 +21,12 @@ export type Command =
   | { kind: 'start' }
   | { kind: 'update'; alert: number | null; text: string }
   | { kind: 'allclear'; alert: number | null; text: string }
+  /** AFFECTED / NOT AFFECTED / NEED HELP [n] [words]: how it is at the member's organisation. */
+  /** raw: the whole text, for when it turns out to be a raise's description ("Affected: EMIS at 3 sites"). */
+  | { kind: 'situation'; situation: SituationWord; alert: number | null; text: string; raw: string }
   | { kind: 'text'; text: string };
+
+export type SituationWord = 'affected' | 'not_affected' | 'need_help';
 
 export type CommandKind = Command['kind'];
 
@@ -54,6 +59,8 @@ const CONFIRM = /^CONFIRM(?:ED)?\s*[:#]?\s*([\d\s-]*)$/;
 const RAISE = /^RAISE\b[\s:,.-]*(?:(EXERCISE)\b[\s:,.-]*)?(.*)$/is;
 const UPDATE = new RegExp(String.raw`^UPDATE(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 const ALLCLEAR = new RegExp(String.raw`^ALL[\s-]*CLEAR(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
+// "NOT AFFECTED 12", "not-affected", "Unaffected #12", "AFFECTED 12 3 PCs down", "need help 12 no backups".
+const SITUATION = new RegExp(String.raw`^(NOT[\s-]*AFFECTED|UNAFFECTED|AFFECTED|NEED[\s-]*HELP)(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 
 /**
  * Text as it can go out in a GSM-7 SMS: smart quotes, dashes and ellipses from phone keyboards
@@ -146,6 +153,12 @@ export function parseCommand(input: string): Command {
   if (m) return { kind: 'update', alert: num(m[1]), text: words(m[2]!) ?? '' };
   m = ALLCLEAR.exec(own);
   if (m) return { kind: 'allclear', alert: num(m[1]), text: words(m[2]!) ?? '' };
+  m = SITUATION.exec(own);
+  if (m) {
+    const w = m[1]!.toUpperCase();
+    const situation: SituationWord = w.startsWith('NEED') ? 'need_help' : w === 'AFFECTED' ? 'affected' : 'not_affected';
+    return { kind: 'situation', situation, alert: num(m[2]), text: words(m[3]!) ?? '', raw: text };
+  }
 
   return { kind: 'text', text };
 }

@@ -2,14 +2,19 @@
 // Short, plain, GSM-7 only (no curly quotes, dashes or emoji: test/conversation-replies.test.ts),
 // and each one says what to send next.
 
+import type { SituationWord } from './parse.js';
+
 export type FlowKind = 'raise' | 'update' | 'allclear';
+
+const SITUATION_WORDS: Record<SituationWord, string> = { affected: 'AFFECTED', not_affected: 'NOT AFFECTED', need_help: 'NEED HELP' };
 
 const n = (x: number) => x.toLocaleString('en-GB');
 const members = (x: number) => `${n(x)} member${x === 1 ? '' : 's'}`;
 
 export const replies = {
   help: (pending: string | null) =>
-    'Batsignal: RAISE to raise an alert. ACK or ACK 12 to acknowledge. STATUS 12 for counts. ' +
+    'Batsignal: RAISE to raise an alert. ACK or ACK 12 to acknowledge. ' +
+    'AFFECTED 12, NOT AFFECTED 12 or NEED HELP 12 <text> to say how it is at your place. STATUS 12 for counts. ' +
     'UPDATE 12 <text> or ALLCLEAR 12 to follow up your alert. STOP to opt out, START to rejoin.' +
     (pending ? ` ${pending}` : ''),
   notUnderstood: () => 'Not understood. To acknowledge an alert reply ACK 12 (its number). To raise one send RAISE. HELP lists all commands.',
@@ -62,6 +67,29 @@ export const replies = {
     `Update for #${alert} sent to ${members(recipients)}. Text STATUS ${alert} for acknowledgements.`,
   allclearSent: (alert: number, recipients: number) =>
     `All clear for #${alert} sent to ${members(recipients)}; the alert is closed.`,
+
+  // situation (AFFECTED / NOT AFFECTED / NEED HELP)
+  situationRecorded: (alert: number, situation: SituationWord, firstAck: boolean, relayedTo: 'raiser' | 'admins' | 'none' | null) => {
+    const head = `Recorded for #${alert}: ${SITUATION_WORDS[situation]}${firstAck ? ' (and acknowledged)' : ''}.`;
+    switch (situation) {
+      case 'not_affected':
+        return `${head} Thank you. Reply AFFECTED ${alert} if that changes.`;
+      case 'affected':
+        return `${head} Reply NEED HELP ${alert} <what you need> if you need help, NOT AFFECTED ${alert} if that changes.`;
+      case 'need_help':
+        return relayedTo === 'raiser'
+          ? `${head} Your message went to the member who raised it, with your number to call you back.`
+          : relayedTo === 'admins'
+            ? `${head} Your message went to the Batsignal admins, with your number to call you back.`
+            : `${head} Nobody could be texted for it just now; admins see it on the dashboard. Phone your usual contacts too.`;
+    }
+  },
+  situationNothingOpen: () =>
+    'Nothing to answer: you have no open alerts. AFFECTED 12, NOT AFFECTED 12 or NEED HELP 12 <text> answer alert #12.',
+  situationNotReceived: (alert: number, ownAlert: boolean) =>
+    ownAlert
+      ? `You raised #${alert}; AFFECTED, NOT AFFECTED and NEED HELP are for its recipients. Text STATUS ${alert} for the picture.`
+      : `Alert #${alert} was not sent to you. Reply AFFECTED, NOT AFFECTED or NEED HELP alone for your newest alert.`,
 
   // opt out
   stopped: () => 'You will no longer get Batsignal alert texts. Text START to rejoin.',

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { startConcatSweeper } from './inbound/sweeper.js';
 import { converse } from './conversation/handle.js';
 import { startReminderSweeper } from './alerts/reminders.js';
+import { startEscalationSweeper } from './alerts/escalation.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
 import { pickSmsSender, smsChannel } from './channels/sms/channel.js';
 import { otherChannelSenders, OTHER_CHANNEL_BACKOFF, OTHER_CHANNEL_LEASE_MS } from './channels/fanout.js';
@@ -19,6 +20,8 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse, touch: () => deps.outboxSignal?.touch(), metrics: deps.metrics }, deps.clock, log));
   // One reminder to each member who has not acknowledged an open alert (src/alerts/reminders.ts).
   running.push(startReminderSweeper(deps, log));
+  // Deputies of organisations nobody has acknowledged for in time (src/alerts/escalation.ts).
+  running.push(startEscalationSweeper(deps, log));
   // The outbox: one dispatcher loop per channel (src/outbox/dispatcher.ts). Add a channel with one line.
   const sms = smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
   const metrics = deps.metrics ? { metrics: deps.metrics } : {};

@@ -36,7 +36,7 @@ t.test('ACK variants are understood', async (t) => {
   const variants = ['ack 1', 'Ack 1.', 'ACK #1', 'ack1', ' ACK   1 ', 'OK 1', 'Okay #1', 'Acknowledged 1', 'ACK 1 thanks, checking now'];
   for (const v of variants) {
     await db.updateTable('deliveries').set({ acked_at: null }).execute();
-    t.equal(await talker(db, config, bob, () => min(5)).say(v), 'Acknowledged #1. Thank you.', v);
+    t.equal(await talker(db, config, bob, () => min(5)).say(v), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.', v);
     t.same(await ackedAt(1, bob), min(5), `${v}: recorded`);
   }
 });
@@ -44,7 +44,7 @@ t.test('ACK variants are understood', async (t) => {
 t.test('ACK twice: the second says it was already recorded, and the time does not move', async (t) => {
   const { db, jane, bob, ackedAt } = await setup(t);
   await raise(db, jane, 'Ransomware', min(0));
-  t.equal(await talker(db, config, bob, () => min(3)).say('ACK 1'), 'Acknowledged #1. Thank you.');
+  t.equal(await talker(db, config, bob, () => min(3)).say('ACK 1'), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.');
   t.equal(await talker(db, config, bob, () => min(9)).say('ack 1'), 'Your acknowledgement of #1 was already recorded.');
   t.same(await ackedAt(1, bob), min(3));
 });
@@ -54,15 +54,15 @@ t.test('bare ACK takes the newest open alert not yet acknowledged, and lists the
   await raise(db, jane, 'First', min(0));
   await raise(db, chloe, 'Second', min(1));
   const b = talker(db, config, bob, () => min(5));
-  t.equal(await b.say('ACK'), 'Acknowledged #2. Thank you. Still open for you: #1 - reply ACK 1.');
+  t.equal(await b.say('ACK'), 'Acknowledged #2. Thank you. Reply AFFECTED 2, NOT AFFECTED 2 or NEED HELP 2 <text> to say how it is. Still open for you: #1 - reply ACK 1.');
   t.same(await ackedAt(2, bob), min(5));
   t.equal(await ackedAt(1, bob), null, '#1 untouched');
-  t.equal(await b.say('ack'), 'Acknowledged #1. Thank you.');
+  t.equal(await b.say('ack'), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.');
   t.match(await b.say('ACK'), /^Nothing to acknowledge: you have no open alerts waiting for an ACK/);
   // an explicit ACK of an older alert lists the newer one still open
   await raise(db, jane, 'Third', min(6));
   await raise(db, jane, 'Fourth', min(7));
-  t.equal(await b.say('ACK 3'), 'Acknowledged #3. Thank you. Still open for you: #4 - reply ACK 4.');
+  t.equal(await b.say('ACK 3'), 'Acknowledged #3. Thank you. Reply AFFECTED 3, NOT AFFECTED 3 or NEED HELP 3 <text> to say how it is. Still open for you: #4 - reply ACK 4.');
 });
 
 t.test('bare ACK passes over closed alerts; ACK <n> of a closed alert is still recorded', async (t) => {
@@ -71,8 +71,8 @@ t.test('bare ACK passes over closed alerts; ACK <n> of a closed alert is still r
   await raise(db, jane, 'Second', min(1));
   await db.updateTable('alerts').set({ status: 'closed', closed_at: min(2) }).where('number', '=', 2).execute();
   const b = talker(db, config, bob, () => min(5));
-  t.equal(await b.say('ACK'), 'Acknowledged #1. Thank you.');
-  t.equal(await b.say('ACK 2'), 'Acknowledged #2. Thank you.');
+  t.equal(await b.say('ACK'), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.');
+  t.equal(await b.say('ACK 2'), 'Acknowledged #2. Thank you. Reply AFFECTED 2, NOT AFFECTED 2 or NEED HELP 2 <text> to say how it is.');
   t.same(await ackedAt(2, bob), min(5));
 });
 
@@ -94,7 +94,7 @@ t.test('ACK before any delivery receipt, before the text was even sent', async (
   await raise(db, jane, 'First', min(0));
   const row = await db.selectFrom('outbox').select(['state', 'receipt_status']).where('member_id', '=', bob.id).where('kind', '=', 'alert').executeTakeFirstOrThrow();
   t.same(row, { state: 'pending', receipt_status: null }, 'still queued');
-  t.equal(await talker(db, config, bob, () => min(1)).say('ACK 1'), 'Acknowledged #1. Thank you.');
+  t.equal(await talker(db, config, bob, () => min(1)).say('ACK 1'), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.');
   t.same(await ackedAt(1, bob), min(1));
 });
 
@@ -104,7 +104,7 @@ t.test('ACK touches neither the conversation nor a raise in progress', async (t)
   const b = talker(db, config, bob, () => min(2));
   await b.say('RAISE Something else');
   const before = await db.selectFrom('conversations').selectAll().where('member_id', '=', bob.id).executeTakeFirstOrThrow();
-  t.equal(await b.say('ACK 1'), 'Acknowledged #1. Thank you.');
+  t.equal(await b.say('ACK 1'), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.');
   const after = await db.selectFrom('conversations').selectAll().where('member_id', '=', bob.id).executeTakeFirstOrThrow();
   t.same(after, before, 'conversation row unchanged (not even updated_at)');
   t.match(await b.say('YES'), /^Alert to 2 members: "Something else"/, 'the raise carries on');
@@ -113,7 +113,7 @@ t.test('ACK touches neither the conversation nor a raise in progress', async (t)
 t.test('many open alerts: the list is capped', async (t) => {
   const { db, jane, bob } = await setup(t);
   for (let i = 0; i < 6; i++) await raise(db, jane, `Alert ${i}`, min(i));
-  t.equal(await talker(db, config, bob, () => min(9)).say('ACK'), 'Acknowledged #6. Thank you. Still open for you: #5, #4, #3 and more - reply ACK 5, ACK 4, ACK 3.');
+  t.equal(await talker(db, config, bob, () => min(9)).say('ACK'), 'Acknowledged #6. Thank you. Reply AFFECTED 6, NOT AFFECTED 6 or NEED HELP 6 <text> to say how it is. Still open for you: #5, #4, #3 and more - reply ACK 5, ACK 4, ACK 3.');
 });
 
 t.test('the ACK path stays small: one statement for the ACK, then the reply into the outbox', async (t) => {

@@ -350,5 +350,5 @@ t.test('executor replies are plain GSM-7 too', async (t) => {
     allclearText({ number: 12, exercise: true, senderName: 'Jane Smith', senderOrg: '', text: '' }),
   ];
   for (const x of texts) t.match(x, GSM7, x);
-  t.equal(texts[0], 'Acknowledged #13. Thank you. Still open for you: #12, #11, #10 and more - reply ACK 12, ACK 11, ACK 10.');
+  t.equal(texts[0], 'Acknowledged #13. Thank you. Reply AFFECTED 13, NOT AFFECTED 13 or NEED HELP 13 <text> to say how it is. Still open for you: #12, #11, #10 and more - reply ACK 12, ACK 11, ACK 10.');
 });

@@ -87,3 +87,21 @@ t.test('plainText keeps accented letters and symbols that are not layout', async
   t.equal(plainText('  Caf\u00e9  \u00a3100 \t '), 'Caf\u00e9 \u00a3100');
   t.equal(plainText('x'.repeat(2000)).length, 2000, 'long text is not cut here');
 });
+
+t.test('situation replies: with or without the number, case and punctuation tolerant', async (t) => {
+  const s = (situation: 'affected' | 'not_affected' | 'need_help', alert: number | null, text: string, raw: string): Command => ({ kind: 'situation', situation, alert, text, raw });
+  const table: [string, Command][] = [
+    ['AFFECTED', s('affected', null, '', 'AFFECTED')],
+    ['affected 12.', s('affected', 12, '', 'affected 12.')],
+    ['Affected #12 - 3 PCs', s('affected', 12, '3 PCs', 'Affected #12 - 3 PCs')],
+    ['NOT AFFECTED 12', s('not_affected', 12, '', 'NOT AFFECTED 12')],
+    ['not-affected', s('not_affected', null, '', 'not-affected')],
+    ['Unaffected #4!', s('not_affected', 4, '', 'Unaffected #4!')],
+    ['need help', s('need_help', null, '', 'need help')],
+    ['NEED HELP 12 backups encrypted', s('need_help', 12, 'backups encrypted', 'NEED HELP 12 backups encrypted')],
+    ['Needhelp: no IT staff on site', s('need_help', null, 'no IT staff on site', 'Needhelp: no IT staff on site')],
+  ];
+  for (const [text, expected] of table) t.same(parseCommand(text), expected, text);
+  // Not the command's shape: free text.
+  for (const text of ['Affectedness', 'we are not affected', 'HELP']) t.not(parseCommand(text).kind, 'situation', text);
+});

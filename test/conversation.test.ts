@@ -181,7 +181,7 @@ t.test('STOP, ACK and STATUS in the middle of a raise leave it in place', async 
   await bob.say('RAISE');
   await bob.say('YES');
   t.match(await bob.say('OK'), /describe the incident/i, 'a bare OK mid-raise is not taken as an ACK');
-  t.equal(await bob.say('ACK'), 'Acknowledged #1. Thank you.');
+  t.equal(await bob.say('ACK'), 'Acknowledged #1. Thank you. Reply AFFECTED 1, NOT AFFECTED 1 or NEED HELP 1 <text> to say how it is.');
   t.match(await bob.say('STATUS 1'), /STATUS is for admins/);
   const prompt = await bob.say('Second incident at Southby');
   t.match(prompt, /^Alert to 3 members: "Second incident at Southby"/);

@@ -41,6 +41,7 @@ export async function sweepEscalations(
   db: Database,
   config: Pick<Config, 'escalateAfterMinutes'>,
   now: Date,
+  batch = BATCH,
 ): Promise<EscalationResult> {
   const raisedBefore = new Date(now.getTime() - config.escalateAfterMinutes * 60_000);
   const total: EscalationResult = { organisations: 0, deputies: 0 };
@@ -56,7 +57,7 @@ export async function sweepEscalations(
                             WHERE d.alert_number = ao.alert_number AND d.ods_code = ao.ods_code
                               AND d.acked_at IS NOT NULL)
           ORDER BY ao.alert_number, ao.ods_code
-          LIMIT ${BATCH}
+          LIMIT ${batch}
           FOR UPDATE OF ao SKIP LOCKED
         )
         UPDATE alert_organisations ao SET escalated_at = ${now}
@@ -115,7 +116,7 @@ export async function sweepEscalations(
             .execute();
         }
       }
-      return { organisations: marked.rows.length, deputies: ids.length, more: marked.rows.length === BATCH };
+      return { organisations: marked.rows.length, deputies: ids.length, more: marked.rows.length === batch };
     });
     total.organisations += r.organisations;
     total.deputies += r.deputies;

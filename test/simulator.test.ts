@@ -125,13 +125,14 @@ t.test('the page and API need the admin token; the page is a locked-down shell',
   t.match(csp, "default-src 'none'");
   t.match(csp, "script-src 'self'");
   t.notMatch(csp, 'unsafe-inline');
+  t.equal(csp, String((await app.inject({ method: 'GET', url: '/dashboard' })).headers['content-security-policy']), 'one CSP for every page');
   t.notMatch(page.body, /<script>|style="/, 'nothing inline');
   const css = page.body.match(/href="([^"]*nhsuk[^"]*\.css)"/)?.[1];
   t.ok(css, 'links the NHS.UK stylesheet');
   const sheet = await app.inject({ method: 'GET', url: css! });
   t.equal(sheet.statusCode, 200);
   t.match(sheet.body, '.nhsuk-header');
-  const script = await app.inject({ method: 'GET', url: '/simulator/simulator.js' });
+  const script = await app.inject({ method: 'GET', url: page.body.match(/<script type="module" src="([^"]+)"/)![1]! });
   t.equal(script.statusCode, 200);
   t.match(String(script.headers['content-type']), 'javascript');
   t.notMatch(script.body, 'innerHTML');

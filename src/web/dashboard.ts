@@ -1,16 +1,12 @@
 // GET /dashboard: the admin dashboard. The page is a shell with no data in it; its script asks
 // for the admin token, keeps it in sessionStorage and reads the JSON API with it (src/alerts/routes.ts),
 // so nothing about an alert or a member reaches a browser that has not presented the token.
+// The script is src/web/public/dashboard.js.
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { page } from './layout.js';
-import { PAGE_SECURITY_HEADERS, registerNhsukAssets } from './static.js';
-import { DASHBOARD_SCRIPT } from './dashboard-client.js';
-import { DASHBOARD_STYLE } from './dashboard-style.js';
+import { page, servePage } from './layout.js';
 
 export const DASHBOARD_PATH = '/dashboard';
-const SCRIPT_PATH = '/dashboard/dashboard.js';
-const STYLE_PATH = '/dashboard/dashboard.css';
 
 const MAIN = `
 <h1 class="nhsuk-heading-l">Alerts dashboard</h1>
@@ -44,7 +40,7 @@ const MAIN = `
       <h3 class="nhsuk-warning-callout__label"><span role="text"><span class="nhsuk-u-visually-hidden">Important: </span>Exercise</span></h3>
       <p>This alert is an exercise, not a real incident.</p>
     </div>
-    <p class="nhsuk-body" id="detail-summary"></p>
+    <p class="nhsuk-body bs-summary" id="detail-summary"></p>
     <p class="nhsuk-body-s" id="detail-meta"></p>
     <ul class="bs-counts" id="counts" aria-label="Counts"></ul>
     <h3 class="nhsuk-heading-s" id="nonresponders-title">Not acknowledged</h3>
@@ -84,16 +80,5 @@ const MAIN = `
 `;
 
 export async function registerDashboard(app: FastifyInstance, _deps: RouteDeps): Promise<void> {
-  await registerNhsukAssets(app);
-  const html = page({ title: 'Alerts dashboard', main: MAIN, homeHref: DASHBOARD_PATH, scripts: [SCRIPT_PATH], styles: [STYLE_PATH] });
-
-  app.get(DASHBOARD_PATH, { schema: { hide: true } }, async (_req, reply) =>
-    reply.headers(PAGE_SECURITY_HEADERS).header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(html),
-  );
-  app.get(SCRIPT_PATH, { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-cache').type('text/javascript; charset=utf-8').send(DASHBOARD_SCRIPT),
-  );
-  app.get(STYLE_PATH, { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-cache').type('text/css; charset=utf-8').send(DASHBOARD_STYLE),
-  );
+  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: MAIN, homeHref: DASHBOARD_PATH, script: 'dashboard.js' }));
 }

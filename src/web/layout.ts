@@ -1,5 +1,7 @@
-// The NHS.UK page frame (skip link, header, main, footer) for server-rendered pages. Pure.
-import { NHSUK_CSS_HREF } from './static.js';
+// The one NHS.UK page frame (skip link, header, main, footer) for every server-rendered page, and
+// the one way to send it: with the one CSP. Pages carry no data: their scripts read the API.
+import type { FastifyInstance } from 'fastify';
+import { NHSUK_CSS_HREF, PAGE_SECURITY_HEADERS, SITE_CSS_HREF, WEB_PREFIX } from './static.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
@@ -12,15 +14,18 @@ export interface PageOptions {
   /** Trusted markup (the page's own template, no data in it). */
   main: string;
   homeHref: string;
-  scripts?: string[];
+  /** The page's module in src/web/public/, e.g. 'dashboard.js'. */
+  script: string;
+  /** Extra stylesheets (absolute paths on this origin). */
   styles?: string[];
+  /** Trusted markup between the header and the main column (the simulator's banner). */
+  banner?: string;
 }
 
 export function page(o: PageOptions): string {
-  const styles = [NHSUK_CSS_HREF, ...(o.styles ?? [])].map((h) => `<link rel="stylesheet" href="${escapeHtml(h)}">`).join('\n');
-  const scripts = (o.scripts ?? []).map((s) => `<script src="${escapeHtml(s)}" defer></script>`).join('\n');
+  const styles = [NHSUK_CSS_HREF, ...(o.styles ?? []), SITE_CSS_HREF].map((h) => `<link rel="stylesheet" href="${escapeHtml(h)}">`).join('\n');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="en-GB">
 <head>
 <meta charset="utf-8">
 <title>${escapeHtml(o.title)} – Batsignal</title>
@@ -29,7 +34,7 @@ export function page(o: PageOptions): string {
 <meta name="robots" content="noindex, nofollow">
 <link rel="icon" href="/assets/images/favicon.svg" sizes="any" type="image/svg+xml">
 ${styles}
-${scripts}
+<script type="module" src="${escapeHtml(WEB_PREFIX + o.script)}"></script>
 </head>
 <body>
 <a class="nhsuk-skip-link" href="#maincontent">Skip to main content</a>
@@ -42,6 +47,7 @@ ${scripts}
     </div>
   </div>
 </header>
+${o.banner ?? ''}
 <div class="nhsuk-width-container">
 <main class="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent">
 ${o.main}
@@ -55,4 +61,11 @@ ${o.main}
 </body>
 </html>
 `;
+}
+
+/** GET `path` answers the page, with the one CSP; no-cache so a release is picked up at once. */
+export function servePage(app: FastifyInstance, path: string, html: string): void {
+  app.get(path, { schema: { hide: true } }, async (_req, reply) =>
+    reply.headers(PAGE_SECURITY_HEADERS).header('Cache-Control', 'no-cache').type('text/html; charset=utf-8').send(html),
+  );
 }

@@ -1,54 +1,15 @@
-// The /simulator page shell. It carries no data: the script asks for the admin token (or takes it
-// from the #token= fragment the start-up line prints) and fills the phones from /api/simulator/*.
-import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { FastifyInstance } from 'fastify';
+// The /simulator page. It carries no data: its script (src/web/public/simulator.js) asks for the
+// admin token (or takes it from the #token= fragment the start-up line prints) and fills the phones
+// from /api/simulator/*.
+import { page } from './layout.js';
 
-const NHSUK_CSS_FILE = 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
-const OWN_CSS_PATH = '/simulator/nhsuk-frontend.min.css';
+export const SIMULATOR_PATH = '/simulator';
 
-/**
- * The NHS.UK stylesheet: the dashboard's copy when it serves one (same URL, one cache entry),
- * else this module serves the package's compiled CSS itself.
- */
-export async function nhsukStylesheet(app: FastifyInstance, shared: readonly string[] = []): Promise<{ href: string; serve?: string }> {
-  for (const href of shared) if (app.hasRoute({ method: 'GET', url: href })) return { href };
-  const file = createRequire(import.meta.url).resolve(NHSUK_CSS_FILE);
-  return { href: OWN_CSS_PATH, serve: await fs.readFile(file, 'utf8') };
-}
-
-const LOGO = `<svg class="nhsuk-header__logo" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 80" height="40" width="100" focusable="false" role="img" aria-label="NHS"><title>NHS</title><path fill="currentcolor" d="M200 0v80H0V0h200Zm-27.5 5.5c-14.5 0-29 5-29 22 0 10.2 7.7 13.5 14.7 16.3l.7.3c5.4 2 10.1 3.9 10.1 8.4 0 6.5-8.5 7.5-14 7.5s-12.5-1.5-16-3.5L135 70c5.5 2 13.5 3.5 20 3.5 15.5 0 32-4.5 32-22.5 0-19.5-25.5-16.5-25.5-25.5 0-5.5 5.5-6.5 12.5-6.5a35 35 0 0 1 14.5 3l4-13.5c-4.5-2-12-3-20-3Zm-131 2h-22l-14 65H22l9-45h.5l13.5 45h21.5l14-65H64l-9 45h-.5l-13-45Zm63 0h-18l-13 65h17l6-28H117l-5.5 28H129l13.5-65H125L119.5 32h-20l5-24.5Z"/></svg>`;
-
-const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
-export function simulatorPage(nhsukCssHref: string): string {
-  return `<!DOCTYPE html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<link rel="icon" href="data:,">
-<title>Phone simulator – Batsignal</title>
-<link rel="stylesheet" href="${escapeAttr(nhsukCssHref)}">
-<link rel="stylesheet" href="/simulator/simulator.css">
-<script type="module" src="/simulator/simulator.js"></script>
-</head>
-<body>
-<a class="nhsuk-skip-link" href="#maincontent">Skip to main content</a>
-<header class="nhsuk-header" role="banner">
-  <div class="nhsuk-header__container nhsuk-width-container">
-    <div class="nhsuk-header__service">
-      <a class="nhsuk-header__service-logo" href="/simulator" aria-label="Batsignal phone simulator">${LOGO}</a>
-      <span class="nhsuk-header__service-name">Batsignal</span>
-    </div>
-  </div>
-</header>
-<div class="sim-banner" role="note">
+const BANNER = `<div class="sim-banner" role="note">
   <div class="nhsuk-width-container"><strong>Phone simulator — no real texts are sent</strong></div>
-</div>
-<div class="nhsuk-width-container">
-<main class="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent">
+</div>`;
+
+const MAIN = `
   <h1 class="nhsuk-heading-l">Phone simulator</h1>
   <div class="nhsuk-card nhsuk-card--warning sim-intro">
     <div class="nhsuk-card__content">
@@ -86,9 +47,6 @@ export function simulatorPage(nhsukCssHref: string): string {
     <p class="nhsuk-body" id="no-members" hidden>There are no members yet. Add some with <code>npm run members -- import members.csv</code>, then reload this page.</p>
     <div class="sim-phones" id="phones"></div>
   </div>
-</main>
-</div>
-</body>
-</html>
 `;
-}
+
+export const simulatorPage = (): string => page({ title: 'Phone simulator', main: MAIN, homeHref: SIMULATOR_PATH, script: 'simulator.js', banner: BANNER });

@@ -13,9 +13,8 @@ import { MAX_TEXT_CHARS } from '../inbound/params.js';
 import { signVonageParams, type WebhookParams } from '../webhooks/signature.js';
 import { exerciseMode } from '../alerts/exercise.js';
 import { inboundRequests, vonageTimestamp } from './simulator-inbound.js';
-import { nhsukStylesheet, simulatorPage } from './simulator-page.js';
-import { SIMULATOR_SCRIPT } from './simulator-script.js';
-import { SIMULATOR_STYLE } from './simulator-style.js';
+import { SIMULATOR_PATH, simulatorPage } from './simulator-page.js';
+import { servePage } from './layout.js';
 
 const INBOUND_PATH = '/webhooks/vonage/inbound';
 const STATUS_PATH = '/webhooks/vonage/status';
@@ -23,20 +22,6 @@ const STATUS_PATH = '/webhooks/vonage/status';
 const RECEIPT_DELAY_MS = 500;
 const MAX_PHONES_PER_POLL = 12;
 const MAX_MESSAGES_PER_POLL = 200;
-
-// Strict: nothing inline, nothing from elsewhere. The NHS.UK fonts fall back to Arial.
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-  "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-function secure(reply: FastifyReply, type: string): FastifyReply {
-  return reply
-    .type(type)
-    .header('Content-Security-Policy', CSP)
-    .header('X-Content-Type-Options', 'nosniff')
-    .header('Referrer-Policy', 'no-referrer')
-    .header('X-Frame-Options', 'DENY');
-}
 
 const messageJson = (m: SimulatedText) => ({
   id: m.id,
@@ -63,18 +48,7 @@ export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): 
 
   attachReceipts(app, sim, deps, (params) => post(STATUS_PATH, sign(params)));
 
-  // The dashboard serves the NHS.UK stylesheet at /assets/nhsuk-frontend.min.css (src/web/static.ts): reuse it.
-  const css = await nhsukStylesheet(app, ['/assets/nhsuk-frontend.min.css']);
-  const page = simulatorPage(css.href);
-  app.get('/simulator', async (_req, reply) => secure(reply, 'text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page));
-  app.get('/simulator/simulator.js', async (_req, reply) => secure(reply, 'text/javascript; charset=utf-8').send(SIMULATOR_SCRIPT));
-  app.get('/simulator/simulator.css', async (_req, reply) => secure(reply, 'text/css; charset=utf-8').send(SIMULATOR_STYLE));
-  if (css.serve) {
-    const body = css.serve;
-    app.get(css.href, async (_req, reply) =>
-      secure(reply, 'text/css; charset=utf-8').header('Cache-Control', 'public, max-age=86400').send(body),
-    );
-  }
+  servePage(app, SIMULATOR_PATH, simulatorPage());
 
   // onRequest, not preHandler: the token is checked before the body is even validated.
   const auth = requireBearer(deps.adminTokens);

@@ -1,0 +1,62 @@
+// The JSON the page scripts read (src/alerts/schemas.ts, src/members/schemas.ts, src/web/simulator.ts).
+export interface Counts {
+  recipients: number;
+  delivered: number;
+  failed: number;
+  pending: number;
+  acknowledged: number;
+  unacknowledged: number;
+  reminded: number;
+  optedOut: number;
+  [k: string]: number;
+}
+export interface AlertSummary {
+  number: number;
+  summary: string;
+  exercise: boolean;
+  status: 'open' | 'closed';
+  source: string;
+  createdAt: string;
+  closedAt: string | null;
+  lastAckAt: string | null;
+  forumUrl: string | null;
+  raiser: { name: string; organisation: string };
+  counts: Counts;
+}
+export interface AlertList {
+  alerts: AlertSummary[];
+  optedOutMembers: number;
+}
+export interface AlertDetail extends AlertSummary {
+  optedOutMembers: number;
+}
+export interface Recipient {
+  memberId: number;
+  name: string;
+  organisation: string;
+  phone: string;
+  deliveryState: string;
+  receiptError: string | null;
+  remindedAt: string | null;
+  optedOut: boolean;
+}
+export interface RecipientPage {
+  count: number;
+  recipients: Recipient[];
+}
+export interface SimPhone {
+  memberId: number;
+  name: string;
+  organisation: string;
+  role: 'member' | 'admin';
+  phone: string;
+  optedOut: boolean;
+}
+export interface SimMessage {
+  id: string;
+  phone: string;
+  from: 'phone' | 'batsignal';
+  text: string;
+  error: string | null;
+  at: string;
+}

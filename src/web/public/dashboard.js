@@ -1,0 +1,261 @@
+// @ts-check
+// The alerts dashboard (/dashboard). It asks for the admin token (or a signed-in session), keeps it
+// in sessionStorage for this tab and reads the JSON API with it. Every value from the API reaches
+// the page through textContent, never as markup. It polls every 2 s and rebuilds a table only
+// when it changed.
+import { $, api, cell, clear, el, fieldError, form, getToken, input, saveBlob, setToken, span, tag, takeTokenFromHash, Unauthorised, ApiError, when } from './common.js';
+
+/** @typedef {import('./api').AlertList} AlertList */
+/** @typedef {import('./api').AlertDetail} AlertDetail */
+/** @typedef {import('./api').RecipientPage} RecipientPage */
+
+const POLL_MS = 2000;
+const MAX_ROWS = 500;
+/** @type {ReturnType<typeof setTimeout> | null} */
+let timer = null;
+let seq = 0;
+let lastRowsKey = '';
+let lastListKey = '';
+/** @type {number | null} */
+let current = null;
+
+function selected() {
+  const m = /^#alert-([0-9]{1,9})$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
+/** @param {string} iso */
+function ago(iso) {
+  const min = Math.floor((Date.now() - new Date(iso).getTime()) / 60000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} min ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${min % 60} min ago`;
+  return `${Math.floor(h / 24)} days ago`;
+}
+
+/** @param {string} [message] */
+function showSignin(message) {
+  stop();
+  seq++;
+  current = null;
+  lastRowsKey = '';
+  lastListKey = '';
+  $('board').hidden = true;
+  $('signin').hidden = false;
+  fieldError('token-group', 'token', 'token-error', message ?? '');
+  input('token').value = '';
+  input('token').focus();
+}
+
+function showBoard() {
+  $('signin').hidden = true;
+  $('board').hidden = false;
+}
+
+/** @param {string} message */
+function problem(message) {
+  $('problem').hidden = !message;
+  $('problem-text').textContent = message;
+}
+
+function stop() {
+  if (timer) {
+    clearTimeout(timer);
+    timer = null;
+  }
+}
+function schedule() {
+  stop();
+  timer = setTimeout(refresh, POLL_MS);
+}
+
+/** @param {AlertList} data @param {number | null} n */
+function renderList(data, n) {
+  $('no-alerts').hidden = data.alerts.length > 0;
+  $('list').hidden = data.alerts.length === 0;
+  $('optouts').textContent =
+    data.optedOutMembers === 1 ? '1 member has opted out of alert texts (STOP).' : `${data.optedOutMembers} members have opted out of alert texts (STOP).`;
+  const key = JSON.stringify([n, data.alerts]);
+  if (key === lastListKey) return;
+  lastListKey = key;
+  const body = $('alerts-body');
+  clear(body);
+  for (const a of data.alerts) {
+    const tr = el('tr', 'nhsuk-table__row');
+    tr.dataset.alert = String(a.number);
+    const link = el('a', 'bs-summary', `#${a.number} ${a.summary}`);
+    link.href = `#alert-${a.number}`;
+    if (a.number === n) link.setAttribute('aria-current', 'true');
+    tr.append(cell('Alert', span(a.exercise ? tag('Exercise', 'orange') : null, link)));
+    const by = a.raiser.organisation ? `${a.raiser.name} (${a.raiser.organisation})` : a.raiser.name;
+    tr.append(cell('Raised', `${by}, ${when(a.createdAt)}`));
+    tr.append(cell('Acknowledged', `${a.counts.acknowledged} of ${a.counts.recipients}`));
+    tr.append(cell('Status', a.status === 'open' ? tag('Open', 'blue') : tag('Closed', 'grey')));
+    body.append(tr);
+  }
+}
+
+/** @type {[string, string, string][]} */
+const COUNTS = [
+  ['recipients', 'Recipients', ''],
+  ['delivered', 'Delivered', 'good'],
+  ['failed', 'Failed', 'bad'],
+  ['pending', 'Awaiting receipt', ''],
+  ['acknowledged', 'Acknowledged', 'good'],
+  ['unacknowledged', 'Not acknowledged', 'warn'],
+  ['reminded', 'Reminded', ''],
+  ['optedOut', 'Opted out since', 'warn'],
+];
+
+/** @type {Record<string, string>} */
+const HOW = { sms: ' by text', forum: ' on the forum', admin: ' by an admin', web: ' from the dashboard' };
+/** @type {Record<string, string>} */
+const STATE = { queued: 'Queued', submitted: 'Sent', delivered: 'Delivered', failed: 'Failed' };
+
+/** @param {AlertDetail} a @param {RecipientPage} recipients */
+function renderDetail(a, recipients) {
+  $('detail').hidden = false;
+  $('detail-title').textContent = `Alert #${a.number}`;
+  const tags = $('detail-tags');
+  clear(tags);
+  if (a.exercise) tags.append(tag('Exercise', 'orange'), ' ');
+  tags.append(a.status === 'open' ? tag('Open', 'blue') : tag(`Closed ${when(a.closedAt)}`, 'grey'));
+  $('exercise-callout').hidden = !a.exercise;
+  $('detail-summary').textContent = a.summary;
+  const meta = $('detail-meta');
+  clear(meta);
+  const by = a.raiser.organisation ? `${a.raiser.name} (${a.raiser.organisation})` : a.raiser.name;
+  meta.append(
+    `Raised by ${by}${HOW[a.source] ?? ''}, ${when(a.createdAt)} (${ago(a.createdAt)}).` + (a.lastAckAt ? ` Last acknowledgement ${ago(a.lastAckAt)}.` : ''),
+  );
+  if (a.forumUrl && /^https?:\/\//.test(a.forumUrl)) {
+    const f = el('a', null, 'Forum topic');
+    f.href = a.forumUrl;
+    f.rel = 'noopener noreferrer';
+    meta.append(' ', f);
+  }
+
+  const list = $('counts');
+  clear(list);
+  for (const [key, label, colour] of COUNTS) {
+    const li = el('li', `bs-count${colour ? ` bs-count--${colour}` : ''}`);
+    li.dataset.count = key;
+    li.append(el('span', 'bs-count__value', a.counts[key]), el('span', 'bs-count__label', label));
+    list.append(li);
+  }
+  const all = el('li', 'bs-count bs-count--warn');
+  all.dataset.count = 'optedOutMembers';
+  all.append(el('span', 'bs-count__value', a.optedOutMembers), el('span', 'bs-count__label', 'Opted out (all members)'));
+  list.append(all);
+
+  $('nonresponders-title').textContent = `Not acknowledged (${recipients.count})`;
+  $('nonresponders-none').hidden = recipients.count > 0;
+  $('nonresponders').hidden = recipients.count === 0;
+  const rows = recipients.recipients.slice(0, MAX_ROWS);
+  const key = JSON.stringify(rows);
+  if (key !== lastRowsKey) {
+    lastRowsKey = key;
+    const body = $('nonresponders-body');
+    clear(body);
+    for (const r of rows) {
+      const tr = el('tr', 'nhsuk-table__row');
+      tr.dataset.member = String(r.memberId);
+      tr.append(cell('Name', r.name), cell('Organisation', r.organisation));
+      const tel = el('a', null, r.phone);
+      tel.href = `tel:${r.phone}`;
+      tr.append(cell('Phone', tel));
+      const state = STATE[r.deliveryState] ?? r.deliveryState;
+      tr.append(
+        cell(
+          'Text',
+          span(
+            r.deliveryState === 'failed' ? tag(state, 'red') : state,
+            r.receiptError ? `(${r.receiptError})` : null,
+            r.remindedAt ? `· reminded ${when(r.remindedAt)}` : null,
+            r.optedOut ? '· opted out since' : null,
+          ),
+        ),
+      );
+      body.append(tr);
+    }
+  }
+  const more = recipients.count - MAX_ROWS;
+  $('nonresponders-more').hidden = more <= 0;
+  $('nonresponders-more').textContent = more > 0 ? `And ${more} more: download the CSV for the full list.` : '';
+  document.dispatchEvent(new CustomEvent('batsignal:alert', { detail: a }));
+}
+
+/** @param {unknown} err */
+function failed(err) {
+  if (err instanceof Unauthorised) {
+    setToken(null);
+    showSignin('That token was not accepted. Check it and try again.');
+    return true;
+  }
+  return false;
+}
+
+async function refresh() {
+  const mine = ++seq;
+  stop();
+  if (!getToken()) return showSignin();
+  const wanted = selected();
+  try {
+    /** @type {AlertList} */
+    const list = await api('/api/alerts?limit=20');
+    const n = wanted ?? list.alerts[0]?.number ?? null;
+    /** @type {[AlertDetail, RecipientPage] | null} */
+    const detail = n === null ? null : await Promise.all([api(`/api/alerts/${n}`), api(`/api/alerts/${n}/recipients?state=unacknowledged`)]);
+    if (mine !== seq) return;
+    current = n;
+    renderList(list, n);
+    if (detail) renderDetail(detail[0], detail[1]);
+    else $('detail').hidden = true;
+    problem('');
+    $('updated').textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}. Refreshes every 2 seconds.`;
+  } catch (err) {
+    if (mine !== seq) return;
+    if (failed(err)) return;
+    if (err instanceof ApiError && err.status === 404 && wanted !== null) problem(`There is no alert #${wanted}.`);
+    else problem(`Could not load alerts (${err instanceof Error ? err.message : String(err)}). Trying again.`);
+  }
+  if (mine === seq && getToken() && !$('board').hidden) schedule();
+}
+
+/** @param {'unacknowledged' | 'all'} state */
+async function download(state) {
+  if (current === null) return;
+  const n = current;
+  try {
+    saveBlob(await api(`/api/alerts/${n}/recipients.csv?state=${state}`, { accept: 'text/csv' }), `batsignal-${n}-${state}.csv`);
+  } catch (err) {
+    if (!failed(err)) problem(`Could not download the CSV (${err instanceof Error ? err.message : String(err)}).`);
+  }
+}
+
+takeTokenFromHash();
+form('signin').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const t = input('token').value.trim();
+  if (!t) return fieldError('token-group', 'token', 'token-error', 'Enter the admin token');
+  setToken(t);
+  input('token').value = '';
+  showBoard();
+  void refresh();
+});
+$('signout').addEventListener('click', () => {
+  setToken(null);
+  showSignin();
+});
+$('csv-unacked').addEventListener('click', () => void download('unacknowledged'));
+$('csv-all').addEventListener('click', () => void download('all'));
+window.addEventListener('hashchange', () => {
+  lastRowsKey = '';
+  lastListKey = '';
+  void refresh();
+});
+if (getToken()) {
+  showBoard();
+  void refresh();
+} else showSignin();

@@ -18,7 +18,7 @@ import { sql } from 'kysely';
 import { buildApp } from '../src/app.js';
 import { connect, type Database } from '../src/db/connect.js';
 import { systemClock } from '../src/clock.js';
-import { signVonageParams } from '../src/webhooks/signature.js';
+import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
 import { addMembers, markSent, memberSpecs, OUR_NUMBER, raiseAlert, testConfig } from '../test/helpers/alert-fixtures.js';
 import { benchDatabase, fmt } from './helpers.js';
 

@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { systemClock } from '../src/clock.js';
-import { signVonageParams } from '../src/webhooks/signature.js';
+import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
 import { benchDatabase, fmt } from './helpers.js';
 
 const MEMBERS = 1800;

@@ -3,7 +3,7 @@
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import type { Clock } from './clock.js';
-import type { PhoneSimulator } from './channels/sms/simulator.js';
+import type { PhoneSimulator } from './providers/simulator/simulator.js';
 import type { OutboxSignal } from './outbox/signal.js';
 import type { AppMetrics } from './metrics/registry.js';
 

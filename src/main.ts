@@ -6,7 +6,7 @@ import { openDatabase, resolveAdminTokens } from './runtime.js';
 import { startWorkers } from './workers.js';
 import { createOutboxSignal } from './outbox/signal.js';
 import { loggerOptions } from './logging.js';
-import { createPhoneSimulator } from './channels/sms/simulator.js';
+import { createPhoneSimulator } from './providers/simulator/simulator.js';
 import { seedDemoMembers } from './directory/demo.js';
 import { createMetrics } from './metrics/registry.js';
 

@@ -1,4 +1,5 @@
 // Background work that runs beside the HTTP app: the outbox dispatcher and the sweepers.
+// The one place that wires providers and channels into the dispatchers (the outbox imports none).
 import type { AppDeps } from './deps.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { startConcatSweeper } from './inbound/sweeper.js';
@@ -6,8 +7,13 @@ import { converse } from './conversation/handle.js';
 import { startReminderSweeper } from './alerts/reminders.js';
 import { startEscalationSweeper } from './alerts/escalation.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
-import { pickSmsSender, smsChannel } from './channels/sms/channel.js';
-import { otherChannelSenders, OTHER_CHANNEL_BACKOFF, OTHER_CHANNEL_LEASE_MS } from './channels/fanout.js';
+import { pickSmsSender, smsChannel } from './providers/failover.js';
+import type { Sender } from './outbox/channel.js';
+import type { BackoffPolicy } from './outbox/backoff.js';
+import type { Config } from './config.js';
+import type { Database } from './db/connect.js';
+import { createForumSender } from './channels/forum/sender.js';
+import { createEmailSender, type EmailSender } from './channels/email/sender.js';
 
 export interface Workers {
   stop(): Promise<void>;
@@ -43,4 +49,27 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   // Mail connections close only after the email loop has finished its sends.
   running.push({ stop: async () => void (await outbox.stop(), others.close()) });
   return { stop: async () => void (await Promise.all(running.map((w) => w.stop()))) };
+}
+
+/**
+ * Retrying forum posts and emails. The texts' policy gives up after ~9 minutes, but in an incident
+ * the forum or mail server may be down for hours: keep trying for about two days (5 s doubling to
+ * 15 min between attempts, 200 attempts), then fail the row with its last error.
+ */
+export const OTHER_CHANNEL_BACKOFF: BackoffPolicy = { baseMs: 5_000, capMs: 900_000, jitter: 0.5, maxAttempts: 200 };
+
+/**
+ * Lease for a forum or email send: a forum attempt makes up to three requests of 10 s each, and an
+ * SMTP send can take longer than a text. Past the lease another dispatcher takes the row back.
+ */
+export const OTHER_CHANNEL_LEASE_MS = 120_000;
+
+/** The senders the dispatcher drives for the configured other channels (one loop each); close() on shutdown. */
+export function otherChannelSenders(deps: { config: Config; db: Database }): { senders: Sender[]; close(): void } {
+  const { config, db } = deps;
+  const senders: Sender[] = [];
+  let email: EmailSender | undefined;
+  if (config.discourse) senders.push(createForumSender({ db, discourse: config.discourse, batsignalNumber: config.batsignalNumber }));
+  if (config.smtp) senders.push((email = createEmailSender({ db, smtp: config.smtp, batsignalNumber: config.batsignalNumber })));
+  return { senders, close: () => email?.close() };
 }

@@ -8,7 +8,7 @@ import { answerResponse, ANSWERS, onTime, RESPONSES, transitionTable, type Answe
 import { deadlines, dueStep } from '../src/advisories/deadline.js';
 import { advisoryText, advisoryReminderText, advisoryEscalationText, advisorySubject, formatDayTime } from '../src/advisories/text.js';
 import { parseAdvisoryRequest, MAX_BODY } from '../src/advisories/request.js';
-import { isGsm7 } from '../src/channels/sms/gsm7.js';
+import { isGsm7 } from '../src/text/gsm7.js';
 
 const T = (over: Partial<Target>): Target => ({ all: false, types: [], regions: [], odsCodes: [], products: [], ...over });
 const org = (over: Partial<TargetableOrg>): TargetableOrg => ({ odsCode: 'RX1', type: 'trust', region: 'London', products: ['Juniper ScreenOS', 'Windows'], ...over });

@@ -1,11 +1,11 @@
 // Every documented Vonage send status, HTTP error and timeout, through the real SDK against the
-// stand-in, mapped to sent / retry / permanent failure (src/channels/sms/status-map.ts).
+// stand-in, mapped to sent / retry / permanent failure (src/providers/vonage-sms/status-map.ts).
 import t from 'tap';
 import { startVonageStandin } from './helpers/vonage-standin.js';
-import { createVonageSender } from '../src/channels/sms/vonage.js';
-import { SEND_STATUS, sendVerdict, throttleWaitMs } from '../src/channels/sms/status-map.js';
-import { retryAfterMs } from '../src/channels/sms/vonage.js';
-import type { SendOutcome } from '../src/channels/sms/sender.js';
+import { createVonageSender } from '../src/providers/vonage-sms/client.js';
+import { SEND_STATUS, sendVerdict, throttleWaitMs } from '../src/providers/vonage-sms/status-map.js';
+import { retryAfterMs } from '../src/providers/vonage-sms/client.js';
+import type { SendOutcome } from '../src/outbox/channel.js';
 
 const RETRY = ['1', '5', '10'];
 const PERMANENT = ['2', '3', '4', '6', '7', '8', '9', '11', '12', '14', '15', '22', '23', '29', '32', '33'];

@@ -6,7 +6,7 @@ import { addMembers, memberSpecs, raiseAlert } from './helpers/alert-fixtures.js
 import { startVonageStandin } from './helpers/vonage-standin.js';
 import { FAST_BACKOFF, FROM, outboxStates, quietLog, settled, standinSms } from './helpers/delivery.js';
 import { startOutbox } from '../src/outbox/run.js';
-import { enqueueSms } from '../src/outbox/enqueue.js';
+import { enqueueSms } from '../src/outbox/write.js';
 
 t.test('a broadcast reaches every member once, with client-ref = outbox id', async (t) => {
   const { db } = await freshDatabase(t);

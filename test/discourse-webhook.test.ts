@@ -6,7 +6,7 @@ import { addMembers, memberSpecs, adminApp, testConfig } from './helpers/alert-f
 import { discourseSignature as standinSignature, topicCreatedBody } from './helpers/discourse-standin.js';
 import type { Database } from '../src/db/connect.js';
 import { discourseSignature, verifyDiscourseSignature } from '../src/webhooks/discourse.js';
-import { summaryFromTitle } from '../src/channels/forum/raise.js';
+import { summaryFromTitle } from '../src/inbound/forum-raise.js';
 
 const SECRET = 'forum-webhook-secret-for-tests';
 const FORUM = 'https://forum.nhs.test';

@@ -9,7 +9,7 @@ import { drainAll, drainOnce, rowsOf } from './helpers/channels-drain.js';
 import type { Database } from '../src/db/connect.js';
 import type { Config } from '../src/config.js';
 import { createAlert, type NewAlert } from '../src/alerts/create.js';
-import { otherChannels } from '../src/channels/fanout.js';
+import { otherChannels } from '../src/outbox/write.js';
 import { createEmailSender, classifySmtpError } from '../src/channels/email/sender.js';
 import { emailSubject, renderAlertEmail } from '../src/channels/email/render.js';
 

@@ -8,10 +8,10 @@ import { drainAll, drainOnce, rowsOf } from './helpers/channels-drain.js';
 import type { Database } from '../src/db/connect.js';
 import type { Config } from '../src/config.js';
 import { createAlert, type NewAlert } from '../src/alerts/create.js';
-import { otherChannels } from '../src/channels/fanout.js';
+import { otherChannels } from '../src/outbox/write.js';
 import { createForumSender } from '../src/channels/forum/sender.js';
 import { renderTopic, topicTitle } from '../src/channels/forum/render.js';
-import { forumExternalId } from '../src/channels/forum/external-id.js';
+import { forumExternalId } from '../src/db/install-id.js';
 
 const T0 = new Date('2026-11-23T10:00:00Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);

@@ -9,10 +9,10 @@ import { startDiscourseStandin, type Behaviour, type Route } from './helpers/dis
 import { startSmtpStandin } from './helpers/smtp-standin.js';
 import type { Database } from '../src/db/connect.js';
 import type { Config } from '../src/config.js';
-import type { ChannelSender } from '../src/outbox/channel.js';
+import type { Sender } from '../src/outbox/channel.js';
 import { startDispatcher, type Dispatcher } from '../src/outbox/dispatcher.js';
 import { createAlert } from '../src/alerts/create.js';
-import { otherChannels } from '../src/channels/fanout.js';
+import { otherChannels } from '../src/outbox/write.js';
 import { createForumSender } from '../src/channels/forum/sender.js';
 import { createEmailSender } from '../src/channels/email/sender.js';
 
@@ -20,7 +20,7 @@ type Tap = Parameters<typeof freshDatabase>[0];
 const quiet = { info() {}, warn() {}, error() {} };
 const FAST = { pollMs: 20, flushMs: 1, receiptGraceMs: 50, backoff: { baseMs: 20, capMs: 200, jitter: 0, maxAttempts: 20 } };
 
-function run(t: Tap, db: Database, sender: ChannelSender): Dispatcher {
+function run(t: Tap, db: Database, sender: Sender): Dispatcher {
   const d = startDispatcher(db, sender, quiet, FAST);
   t.teardown(() => d.stop());
   return d;

@@ -1,6 +1,6 @@
 // GSM-7 normalisation, encoding detection and segment counts; the broadcast's 3-segment cap.
 import t from 'tap';
-import { countSegments, isGsm7, normaliseGsm7 } from '../src/channels/sms/gsm7.js';
+import { countSegments, isGsm7, normaliseGsm7 } from '../src/text/gsm7.js';
 import { broadcastText, MAX_BROADCAST_SEGMENTS } from '../src/alerts/text.js';
 
 t.test('typographic characters become their GSM-7 forms', async (t) => {

@@ -10,7 +10,7 @@ import { registerVonageInbound } from '../src/webhooks/vonage-inbound.js';
 import { createMetrics } from '../src/metrics/registry.js';
 import type { Converse } from '../src/inbound/pipeline.js';
 import { LIMITS } from '../src/inbound/limits.js';
-import { enqueueSms } from '../src/outbox/enqueue.js';
+import { enqueueSms } from '../src/outbox/write.js';
 import { freshDatabase } from './helpers/db.js';
 import { inboundParams, simulatedPhone } from './helpers/phone.js';
 

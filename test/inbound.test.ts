@@ -4,7 +4,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig, type SignatureMethod } from '../src/config.js';
 import type { Database } from '../src/db/connect.js';
 import { freshDatabase } from './helpers/db.js';
-import { signVonageParams } from '../src/webhooks/signature.js';
+import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
 import { deliver, inboundParams, simulatedPhone } from './helpers/phone.js';
 
 const SECRET = 'inbound-test-secret';

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { loggerOptions, pathOnly, scrubForLog, serializeError } from '../src/logging.js';
 import { installErrorHandler } from '../src/http/errors.js';
 import { freshDatabase } from './helpers/db.js';
-import { signVonageParams } from '../src/webhooks/signature.js';
+import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
 
 const ADMIN_TOKEN = 'logs-admin-token-0123456789';
 const SECRET = 'logs-signature-secret';

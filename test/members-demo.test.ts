@@ -3,7 +3,7 @@ import t from 'tap';
 import { freshDatabase } from './helpers/db.js';
 import { seedDemoMembers } from '../src/directory/demo.js';
 import { isDramaNumber } from '../src/directory/phone.js';
-import { isGsm7 } from '../src/channels/sms/gsm7.js';
+import { isGsm7 } from '../src/text/gsm7.js';
 
 t.test('an empty registry gets six fake members, one of them an admin; only once', async (t) => {
   const { db } = await freshDatabase(t);

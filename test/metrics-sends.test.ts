@@ -4,7 +4,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { createMetrics } from '../src/metrics/registry.js';
 import { startDispatcher } from '../src/outbox/dispatcher.js';
-import type { ChannelSender, SendOutcome } from '../src/outbox/channel.js';
+import type { Sender, SendOutcome } from '../src/outbox/channel.js';
 import type { OutboxRow } from '../src/db/schema.js';
 import { freshDatabase } from './helpers/db.js';
 import { FAST_BACKOFF, quietLog } from './helpers/delivery.js';
@@ -36,7 +36,7 @@ t.test('email sends: submitted, retried then submitted, failed for good; gauges 
 
   // A mail server: accepts one, is busy twice for another (451), refuses the third for good (550).
   let busy = 0;
-  const sender: ChannelSender = {
+  const sender: Sender = {
     channel: 'email',
     async send(r: OutboxRow): Promise<SendOutcome> {
       if (r.body === 'busy' && busy++ < 2) return { ok: false, retry: true, error: '451 try again later' };

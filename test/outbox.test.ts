@@ -7,11 +7,11 @@ import { claimDue, reclaimExpired, releaseUnsent } from '../src/outbox/claim.js'
 import { recordOutcomes } from '../src/outbox/complete.js';
 import { backoffMs, retryDelayMs, DEFAULT_BACKOFF } from '../src/outbox/backoff.js';
 import { ratePlan } from '../src/outbox/rate.js';
-import { enqueueSms } from '../src/outbox/enqueue.js';
+import { enqueueSms } from '../src/outbox/write.js';
 import { notifyOutbox } from '../src/outbox/signal.js';
 import { startOutbox } from '../src/outbox/run.js';
 import type { Database } from '../src/db/connect.js';
-import type { ChannelSender } from '../src/outbox/channel.js';
+import type { Sender } from '../src/outbox/channel.js';
 import type { OutboxRow } from '../src/db/schema.js';
 import { quietLog } from './helpers/delivery.js';
 
@@ -148,7 +148,7 @@ t.test('stop() finishes what is in flight and gives back what was never sent', a
   const { db } = await freshDatabase(t);
   await broadcast(db, 10);
   const sent: string[] = [];
-  const sender: ChannelSender = { channel: 'sms', send: async (row: OutboxRow) => (sent.push(row.id), { ok: true, providerId: `P${row.id}` }) };
+  const sender: Sender = { channel: 'sms', send: async (row: OutboxRow) => (sent.push(row.id), { ok: true, providerId: `P${row.id}` }) };
   const outbox = startOutbox(db, quietLog, [{ sender, ratePerSecond: 4 }]);
   while (sent.length < 2) await new Promise((r) => setTimeout(r, 10));
   await outbox.stop();
@@ -162,7 +162,7 @@ t.test('stop() finishes what is in flight and gives back what was never sent', a
 t.test('a notification wakes the dispatcher at once (no waiting for the poll)', async (t) => {
   const { db } = await freshDatabase(t);
   const seen: number[] = [];
-  const sender: ChannelSender = { channel: 'sms', send: async () => (seen.push(Date.now()), { ok: true, providerId: 'x' }) };
+  const sender: Sender = { channel: 'sms', send: async () => (seen.push(Date.now()), { ok: true, providerId: 'x' }) };
   const outbox = startOutbox(db, quietLog, [{ sender, ratePerSecond: 0, pollMs: 60_000 }]);
   t.teardown(() => outbox.stop());
   await new Promise((r) => setTimeout(r, 300)); // LISTEN connected, first poll done

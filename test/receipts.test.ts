@@ -6,7 +6,7 @@ import { addMembers, memberSpecs, raiseAlert } from './helpers/alert-fixtures.js
 import { buildApp } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
-import { signVonageParams, type WebhookParams } from '../src/webhooks/signature.js';
+import { signVonageParams, type WebhookParams } from '../src/providers/vonage-sms/signature.js';
 import { claimDue } from '../src/outbox/claim.js';
 import { recordOutcomes } from '../src/outbox/complete.js';
 import { startVonageStandin } from './helpers/vonage-standin.js';

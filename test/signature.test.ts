@@ -1,7 +1,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { SMS } from '@vonage/sms';
-import { verifyVonageSignature, signVonageParams, stringParams, SDK_ALGORITHM } from '../src/webhooks/signature.js';
+import { verifyVonageSignature, signVonageParams, stringParams, SDK_ALGORITHM } from '../src/providers/vonage-sms/signature.js';
 import type { SignatureMethod } from '../src/config.js';
 
 const vector = {

@@ -6,7 +6,7 @@ import { freshDatabase } from './helpers/db.js';
 import { buildApp } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
-import { createPhoneSimulator, type PhoneSimulator } from '../src/channels/sms/simulator.js';
+import { createPhoneSimulator, type PhoneSimulator } from '../src/providers/simulator/simulator.js';
 import type { Database } from '../src/db/connect.js';
 import { exerciseModeOn } from '../src/alerts/exercise.js';
 

@@ -7,7 +7,7 @@ import { addMembers, memberSpecs, testConfig } from './helpers/alert-fixtures.js
 import { startDiscourseStandin } from './helpers/discourse-standin.js';
 import { startSmtpStandin } from './helpers/smtp-standin.js';
 import { createAlert } from '../src/alerts/create.js';
-import { otherChannels } from '../src/channels/fanout.js';
+import { otherChannels } from '../src/outbox/write.js';
 import { startWorkers } from '../src/workers.js';
 import { createOutboxSignal } from '../src/outbox/signal.js';
 import type { Database } from '../src/db/connect.js';

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import { nextAlertNumber } from '../db/alert-number.js';
-import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { PRIORITY_BROADCAST } from '../outbox/write.js';
 import type { AdvisoryRequest } from './request.js';
 import { deadlines } from './deadline.js';
 import { resolutionCtes, previewTargets, unknownOdsCodes, type PreviewOrganisation } from './resolve.js';

@@ -1,7 +1,7 @@
 // The words an advisory's contacts receive by text. Pure; GSM-7 (normalised), no curly quotes.
 //
 // NHS CYBER ADVISORY #14 (HIGH): <title>. Respond by Tue 1 Dec 14:00: reply ACK 14. Details by email.
-import { normaliseGsm7 } from '../channels/sms/gsm7.js';
+import { normaliseGsm7 } from '../text/gsm7.js';
 import type { Severity } from './deadline.js';
 
 const dayTime = new Intl.DateTimeFormat('en-GB', {

@@ -3,7 +3,7 @@
 // for the member, together. Idempotent: acked_at is set once and never moved.
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/connect.js';
-import { isAlertNumber } from '../conversation/parse.js';
+import { isAlertNumber } from './number.js';
 
 export type AckResult =
   | { outcome: 'acknowledged' | 'already'; alert: number; stillOpen: number[] }

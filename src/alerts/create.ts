@@ -5,8 +5,7 @@ import type { Tx } from '../db/connect.js';
 import type { Alert, AlertSource } from '../db/schema.js';
 import { broadcastText } from './text.js';
 import { nextAlertNumber } from '../db/alert-number.js';
-import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
-import { enqueueOtherChannels, type OtherChannels } from '../channels/fanout.js';
+import { PRIORITY_BROADCAST, enqueueOtherChannels, type OtherChannels } from '../outbox/write.js';
 
 export interface NewAlert {
   raiserId: number | null;

@@ -7,8 +7,8 @@ import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
 import type { AlertTarget } from '../conversation/machine.js';
-import { isAlertNumber } from '../conversation/parse.js';
-import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { isAlertNumber } from './number.js';
+import { PRIORITY_BROADCAST } from '../outbox/write.js';
 
 export type FollowUpKind = 'update' | 'allclear';
 

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/connect.js';
 import type { Clock } from '../clock.js';
-import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { PRIORITY_BROADCAST } from '../outbox/write.js';
 
 export interface ReminderAlert {
   number: number;

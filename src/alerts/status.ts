@@ -3,7 +3,7 @@ import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
 import { alertCounts, type AlertCounts } from './counts.js';
 import { coverageSummary, type CoverageSummary } from './coverage.js';
-import { isAlertNumber } from '../conversation/parse.js';
+import { isAlertNumber } from './number.js';
 
 const n = (x: number) => x.toLocaleString('en-GB');
 

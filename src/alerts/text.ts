@@ -1,5 +1,5 @@
 // The words members see for an alert. Pure.
-import { countSegments, normaliseGsm7 } from '../channels/sms/gsm7.js';
+import { countSegments, normaliseGsm7 } from '../text/gsm7.js';
 
 export interface AlertWords {
   number: number;

@@ -11,7 +11,7 @@ import { ackReply, recordAck } from '../alerts/ack.js';
 import { statusReply } from '../alerts/status.js';
 import { recordSituation } from '../alerts/situation.js';
 import { sendFollowUp } from '../alerts/followup.js';
-import { otherChannels } from '../channels/fanout.js';
+import { otherChannels } from '../outbox/write.js';
 import type { Metrics } from '../metrics/registry.js';
 
 /** `deps.metrics`: counts alerts and ACKs; the caller's (afterCommit) counts them once its transaction commits. */

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { Tx } from '../db/connect.js';
 import type { Config } from '../config.js';
 import type { Member } from '../db/schema.js';
-import { enqueueSms } from '../outbox/enqueue.js';
+import { enqueueSms } from '../outbox/write.js';
 import { audienceSize } from '../alerts/create.js';
 import { alertTarget } from '../alerts/followup.js';
 import { parseCommand } from './parse.js';

@@ -77,12 +77,6 @@ export function plainText(s: string): string {
     .trim();
 }
 
-/** Alert numbers are PostgreSQL integers; a longer number typed by mistake names no alert. */
-export const MAX_ALERT_NUMBER = 2147483647;
-export function isAlertNumber(n: number): boolean {
-  return Number.isSafeInteger(n) && n >= 1 && n <= MAX_ALERT_NUMBER;
-}
-
 function num(s: string | undefined): number | null {
   return s === undefined ? null : Number(s);
 }

@@ -92,7 +92,7 @@ export async function importMembers(db: Database, csv: string, country: CountryC
 
       let rows = good;
       if (withForum) {
-        // Forum usernames are unique case-insensitively (forum/raise.ts matches them that way):
+        // Forum usernames are unique case-insensitively (inbound/forum-raise.ts matches them that way):
         // a row claiming one another member holds is refused rather than failing the statement.
         const names = rows.flatMap((r) => (r.member.forumUsername ? [r.member.forumUsername.toLowerCase()] : []));
         const held = names.length === 0 ? [] : (await sql<{ phone: string; u: string }>`

@@ -94,7 +94,7 @@ function conflict(err: unknown, m: Partial<MemberFields>): never {
   throw new Error('write member', { cause: err });
 }
 
-/** Forum usernames are matched case-insensitively (forum/raise.ts), so "Jane" and "jane" clash. */
+/** Forum usernames are matched case-insensitively (inbound/forum-raise.ts), so "Jane" and "jane" clash. */
 async function assertForumUsernameFree(db: Database, username: string | null | undefined, exceptId?: number) {
   if (!username) return;
   let q = db.selectFrom('members').select('id').where(sql<string>`lower(forum_username)`, '=', username.toLowerCase());

@@ -2,7 +2,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { InboundOutcome } from '../db/schema.js';
-import type { InboundSms } from './params.js';
+import type { InboundSms } from './message.js';
 
 /**
  * Serialises everything about one sender for the rest of the transaction, across instances:

@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Database, Tx } from '../db/connect.js';
 import type { InboundOutcome, Member } from '../db/schema.js';
 import { fromVonage } from '../directory/phone.js';
-import { isInterpretedType, type InboundSms } from './params.js';
+import { isInterpretedType, type InboundSms } from './message.js';
 import { lockSender, recordInbound } from './dedupe.js';
 import { assembleIfComplete, takeStaleGroups } from './concat.js';
 import { replyToStranger } from './strangers.js';

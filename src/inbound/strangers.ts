@@ -1,7 +1,7 @@
 // Numbers that are not members: at most one reply per 24 hours, and never a conversation.
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
-import { enqueueSms } from '../outbox/enqueue.js';
+import { enqueueSms } from '../outbox/write.js';
 
 export const STRANGER_REPLY = 'This number is for registered NHS Batsignal members only. Ask a Batsignal admin to register your number.';
 export const STRANGER_REPLY_INTERVAL_HOURS = 24;

@@ -1,13 +1,39 @@
+// What the dispatcher drives. Providers (src/providers/) and channels (src/channels/) implement
+// these types; the outbox imports none of them: src/workers.ts hands each dispatcher its Sender.
 import type { Channel, OutboxRow } from '../db/schema.js';
-import type { SendOutcome } from '../channels/sms/sender.js';
 
-export type { SendOutcome };
+/**
+ * ok: the provider has it. !ok: retry (later, after retryAfterMs if given) or a permanent failure.
+ * uncertain: the request may have reached the provider (timeout, connection lost mid-request):
+ * the dispatcher waits for a delivery receipt before trying again, so a text is not sent twice.
+ */
+export type SendOutcome =
+  | { ok: true; providerId: string | undefined; note?: string }
+  | { ok: false; retry: boolean; error: string; retryAfterMs?: number; uncertain?: boolean };
 
 /**
  * A channel's delivery mechanism, driven by the dispatcher: one call per outbox row, after commit,
  * never inside a transaction. ok → sent; retry → back off and try again; !retry → failed for good.
  */
-export interface ChannelSender {
+export interface Sender {
   readonly channel: Channel;
   send(row: OutboxRow): Promise<SendOutcome>;
+}
+
+/** What the SMS channel hands an SMS provider (src/providers/failover.ts makes one per row). */
+export interface SmsMessage {
+  /** Outbox row id; sent as the provider's client reference so receipts find their row. */
+  id: string;
+  /** Recipient, international digits without '+', as Vonage writes numbers. */
+  to: string;
+  from: string;
+  text: string;
+  /** Which attempt this is (1 = first); an undocumented provider status is retried only a few times. */
+  attempt?: number;
+}
+
+/** Implemented by each SMS provider: Vonage, the demo phone simulator, the log-only sender. */
+export interface SmsSender {
+  readonly name: string;
+  send(msg: SmsMessage): Promise<SendOutcome>;
 }

@@ -3,7 +3,7 @@
 // Loops are independent, so a slow forum or mail server never holds up the texts.
 import type { Database } from '../db/connect.js';
 import type { OutboxRow } from '../db/schema.js';
-import type { ChannelSender, SendOutcome } from './channel.js';
+import type { Sender, SendOutcome } from './channel.js';
 import { claimDue, reclaimExpired, releaseUnsent, type ClaimedRow } from './claim.js';
 import { createCompleter, type Outcome } from './complete.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
@@ -52,7 +52,7 @@ export interface Dispatcher {
 // provider's ~200 ms latency at 30/s needs only ~6.
 const DEFAULTS = { concurrency: 100, batch: 200, leaseMs: 30_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 5_000, flushMs: 5 };
 
-export function startDispatcher(db: Database, sender: ChannelSender, log: DispatcherLog, options: DispatcherOptions = {}): Dispatcher {
+export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog, options: DispatcherOptions = {}): Dispatcher {
   const o = { ...DEFAULTS, ...options };
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const random = options.random ?? Math.random;

@@ -1,14 +1,28 @@
-// Applying a Vonage delivery receipt to its outbox row. A receipt also proves the provider took the
+// Applying a delivery receipt to its outbox row. A receipt also proves the provider took the
 // text: a row still 'sending' (its answer lost to a timeout or a crash) or waiting to be retried
 // becomes 'sent', so it is never sent a second time.
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.js';
-import { receiptRank, type ReceiptStatus } from '../channels/sms/status-map.js';
+
+/** Our receipt vocabulary: each provider maps its own statuses to these before handing a receipt on. */
+export const RECEIPT_STATUSES = ['accepted', 'delivered', 'buffered', 'expired', 'failed', 'rejected', 'unknown'] as const;
+export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+
+/**
+ * Order in which a receipt may replace the one recorded: delivered is final and never undone;
+ * failed, expired and rejected are final; accepted, buffered and unknown are interim (the latest wins).
+ */
+export function receiptRank(s: string | null): number {
+  if (s === 'delivered') return 3;
+  if (s === 'failed' || s === 'expired' || s === 'rejected') return 2;
+  if (s === null) return 0;
+  return 1;
+}
 
 export interface Receipt {
   /** Our outbox id, echoed as client-ref (preferred). */
   clientRef: string | undefined;
-  /** Vonage's id of the (part) message. */
+  /** The provider's id of the (part) message. */
   messageId: string | undefined;
   /** Recipient digits, checked against the row when present. */
   msisdn: string | undefined;

@@ -1,13 +1,13 @@
 // Starts one dispatcher per channel, all woken by one LISTEN connection.
 import type { Database } from '../db/connect.js';
 import { connectionStringOf } from '../db/connect.js';
-import type { ChannelSender } from './channel.js';
+import type { Sender } from './channel.js';
 import { startDispatcher, type Dispatcher, type DispatcherLog, type DispatcherOptions } from './dispatcher.js';
 import { listenOutbox } from './wake.js';
 import type { OutboxSignal } from './signal.js';
 
 export interface ChannelPlan extends DispatcherOptions {
-  sender: ChannelSender;
+  sender: Sender;
 }
 
 export interface OutboxWorkers {

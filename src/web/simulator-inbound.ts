@@ -2,7 +2,7 @@
 // posts to the inbound webhook, split into concatenated parts the way a handset splits a long
 // text, and signed when the service checks signatures. Pure (time and ids are passed in).
 import type { SignatureMethod } from '../config.js';
-import { signVonageParams, type WebhookParams } from '../webhooks/signature.js';
+import { signVonageParams, type WebhookParams } from '../providers/vonage-sms/signature.js';
 
 // GSM 03.38 default alphabet, and the extension table (each extension character costs two septets).
 const GSM_BASIC =

@@ -5,12 +5,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import type { PhoneSimulator, SimulatedText } from '../channels/sms/simulator.js';
+import type { PhoneSimulator, SimulatedText } from '../providers/simulator/simulator.js';
 import { requireBearer } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { normalisePhone, toVonage } from '../directory/phone.js';
-import { MAX_TEXT_CHARS } from '../inbound/params.js';
-import { signVonageParams, type WebhookParams } from '../webhooks/signature.js';
+import { MAX_TEXT_CHARS } from '../providers/vonage-sms/inbound.js';
+import { signVonageParams, type WebhookParams } from '../providers/vonage-sms/signature.js';
 import { exerciseMode } from '../alerts/exercise.js';
 import { inboundRequests, vonageTimestamp } from './simulator-inbound.js';
 import { SIMULATOR_PATH, simulatorPage } from './simulator-page.js';

@@ -3,7 +3,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { raiseFromForum, type ForumTopic } from '../channels/forum/raise.js';
+import { raiseFromForum, type ForumTopic } from '../inbound/forum-raise.js';
 
 // Topic payloads are a few kB; a post payload carries its cooked HTML too.
 const BODY_LIMIT = 512 * 1024;

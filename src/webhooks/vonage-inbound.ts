@@ -4,8 +4,8 @@
 // (never a 5xx), and only an infrastructure failure gets a 500 (then the retry is what we want).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { stringParams, verifyVonageSignature } from './signature.js';
-import { parseInbound } from '../inbound/params.js';
+import { stringParams, verifyVonageSignature } from '../providers/vonage-sms/signature.js';
+import { parseInbound } from '../providers/vonage-sms/inbound.js';
 import { receiveInbound, type Converse, type PipelineDeps } from '../inbound/pipeline.js';
 import { converse } from '../conversation/handle.js';
 import { maskPhone } from '../directory/phone.js';

@@ -4,10 +4,11 @@
 // know gets 200 (logged: retrying would not help), and only a database failure gets a 500.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { stringParams, verifyVonageSignature, type WebhookParams } from './signature.js';
-import { applyReceipt, type Receipt } from '../outbox/receipts.js';
-import { isReceiptStatus, receiptError } from '../channels/sms/status-map.js';
+import { stringParams, verifyVonageSignature } from '../providers/vonage-sms/signature.js';
+import { parseReceipt } from '../providers/vonage-sms/receipt.js';
+import { applyReceipt } from '../outbox/receipts.js';
 import { maskPhone } from '../directory/phone.js';
+import { noopMetrics } from '../metrics/registry.js';
 
 export const STATUS_PATH = '/webhooks/vonage/status';
 
@@ -16,26 +17,6 @@ const ACCEPTED = { status: 'accepted' } as const;
 function sentTwice(query: unknown, body: unknown): string | undefined {
   if (!query || !body || typeof query !== 'object' || typeof body !== 'object') return undefined;
   return Object.keys(query).find((k) => Object.hasOwn(body, k));
-}
-
-/** The receipt's fields we act on, or what is wrong with them. */
-export function parseReceipt(p: WebhookParams): { ok: true; receipt: Receipt } | { ok: false; message: string } {
-  const status = p.status?.trim().toLowerCase();
-  if (!status) return { ok: false, message: 'status is missing' };
-  if (!isReceiptStatus(status)) return { ok: false, message: `status "${status.slice(0, 20)}" is not a Vonage receipt status` };
-  const messageId = p.messageId ?? p['message-id'];
-  if (messageId !== undefined && !/^[0-9A-Za-z-]{1,64}$/.test(messageId)) return { ok: false, message: 'messageId is malformed' };
-  const clientRef = p['client-ref'];
-  if (clientRef !== undefined && clientRef.length > 40) return { ok: false, message: 'client-ref is longer than 40 characters' };
-  if (messageId === undefined && clientRef === undefined) return { ok: false, message: 'messageId or client-ref is required' };
-  const errCode = p['err-code'];
-  if (errCode !== undefined && !/^\d{1,4}$/.test(errCode)) return { ok: false, message: 'err-code must be a number' };
-  const msisdn = p.msisdn;
-  if (msisdn !== undefined && !/^\d{6,15}$/.test(msisdn)) return { ok: false, message: 'msisdn must be an international number' };
-  return {
-    ok: true,
-    receipt: { clientRef, messageId, msisdn, status, error: status === 'delivered' ? null : receiptError(errCode) ?? (status === 'accepted' || status === 'buffered' ? null : status) },
-  };
 }
 
 export async function registerVonageStatus(app: FastifyInstance, deps: RouteDeps): Promise<void> {

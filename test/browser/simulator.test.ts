@@ -12,7 +12,7 @@ import { freshDatabase } from '../helpers/db.js';
 import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/deps.js';
 import { loadConfig } from '../../src/config.js';
-import { createPhoneSimulator } from '../../src/channels/sms/simulator.js';
+import { createPhoneSimulator } from '../../src/providers/simulator/simulator.js';
 import { startWorkers } from '../../src/workers.js';
 
 const CHROMIUM = '/usr/bin/chromium';

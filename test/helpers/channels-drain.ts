@@ -1,9 +1,9 @@
-// Drives a ChannelSender over its outbox rows the way a dispatcher applies outcomes, with time
+// Drives a Sender over its outbox rows the way a dispatcher applies outcomes, with time
 // passed in: the forum and email tests control when a retry is due instead of waiting for it.
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/connect.js';
 import type { Channel, OutboxRow } from '../../src/db/schema.js';
-import type { ChannelSender } from '../../src/outbox/channel.js';
+import type { Sender } from '../../src/outbox/channel.js';
 
 export interface DrainResult {
   sent: number;
@@ -14,7 +14,7 @@ export interface DrainResult {
 }
 
 /** Sends every due pending row of the sender's channel once; retries are due at now + wait (default 1 s << attempts). */
-export async function drainOnce(db: Database, sender: ChannelSender, now: Date): Promise<DrainResult> {
+export async function drainOnce(db: Database, sender: Sender, now: Date): Promise<DrainResult> {
   const due = await db
     .selectFrom('outbox')
     .selectAll()
@@ -48,7 +48,7 @@ export async function drainOnce(db: Database, sender: ChannelSender, now: Date):
 }
 
 /** Drains until nothing is pending, moving the clock to the next due row each round. */
-export async function drainAll(db: Database, sender: ChannelSender, start: Date, maxRounds = 20): Promise<Date> {
+export async function drainAll(db: Database, sender: Sender, start: Date, maxRounds = 20): Promise<Date> {
   let now = start;
   for (let i = 0; i < maxRounds; i++) {
     await drainOnce(db, sender, now);

@@ -1,8 +1,8 @@
 // Shared by the delivery tests: a Vonage sender against the stand-in, a quiet log, waiting on the outbox.
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/connect.js';
-import { createVonageSender, type VonageSenderOptions } from '../../src/channels/sms/vonage.js';
-import { smsChannel } from '../../src/channels/sms/channel.js';
+import { createVonageSender, type VonageSenderOptions } from '../../src/providers/vonage-sms/client.js';
+import { smsChannel } from '../../src/providers/failover.js';
 import type { DispatcherLog } from '../../src/outbox/dispatcher.js';
 import type { VonageStandin } from './vonage-standin.js';
 

@@ -69,8 +69,8 @@ async function main(): Promise<void> {
   const { connect } = await import('../../src/db/connect.js');
   const { buildApp } = await import('../../src/app.js');
   const { startOutbox } = await import('../../src/outbox/run.js');
-  const { createVonageSender } = await import('../../src/channels/sms/vonage.js');
-  const { smsChannel } = await import('../../src/channels/sms/channel.js');
+  const { createVonageSender } = await import('../../src/providers/vonage-sms/client.js');
+  const { smsChannel } = await import('../../src/providers/failover.js');
   const { createOutboxSignal } = await import('../../src/outbox/signal.js');
   const env = process.env;
   const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Database } from '../../src/db/connect.js';
 import type { SignatureMethod } from '../../src/config.js';
-import { signVonageParams, type WebhookParams } from '../../src/webhooks/signature.js';
+import { signVonageParams, type WebhookParams } from '../../src/providers/vonage-sms/signature.js';
 
 export type WebhookFormat = 'get' | 'form' | 'json';
 

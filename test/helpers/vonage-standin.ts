@@ -28,8 +28,8 @@
 import http from 'node:http';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { countSegments } from '../../src/channels/sms/gsm7.js';
-import { signVonageParams } from '../../src/webhooks/signature.js';
+import { countSegments } from '../../src/text/gsm7.js';
+import { signVonageParams } from '../../src/providers/vonage-sms/signature.js';
 import type { SignatureMethod } from '../../src/config.js';
 
 export interface Faults {

@@ -1,5 +1,8 @@
 // The alert email: plain text and simple HTML. Pure; every member-supplied word is escaped.
-import { displayNumber, formatUkTime, headline } from '../when.js';
+import { displayNumber, formatUkTime, headline } from '../../text/when.js';
+import { emailSubject } from '../../text/subject.js';
+
+export { emailSubject };
 import type { Alert } from '../../db/schema.js';
 
 /** The alert's own columns (src/db/schema.ts), as the email needs them. */
@@ -16,11 +19,6 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
-}
-
-/** BATSIGNAL #12: Ransomware spreading via SMB... (EXERCISE first when it is one). */
-export function emailSubject(a: Pick<AlertEmailFacts, 'number' | 'summary' | 'exercise'>): string {
-  return `${a.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${a.number}: ${headline(a.summary, 80)}`;
 }
 
 export function escapeHtml(s: string): string {

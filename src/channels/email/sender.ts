@@ -4,8 +4,8 @@ import nodemailer from 'nodemailer';
 import type { Database } from '../../db/connect.js';
 import type { SmtpConfig } from '../../config.js';
 import type { OutboxRow } from '../../db/schema.js';
-import type { ChannelSender, SendOutcome } from '../../outbox/channel.js';
-import type { EmailPayload } from '../fanout.js';
+import type { Sender, SendOutcome } from '../../outbox/channel.js';
+import type { EmailPayload } from '../../outbox/write.js';
 import { renderAlertEmail } from './render.js';
 
 export interface EmailSenderDeps {
@@ -18,7 +18,7 @@ export interface EmailSenderDeps {
   maxConnections?: number;
 }
 
-export interface EmailSender extends ChannelSender {
+export interface EmailSender extends Sender {
   close(): void;
 }
 

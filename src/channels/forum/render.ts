@@ -1,5 +1,5 @@
 // The alert's forum topic: title and Markdown body. Pure.
-import { displayNumber, formatUkTime, headline } from '../when.js';
+import { displayNumber, formatUkTime, headline } from '../../text/when.js';
 import type { Alert } from '../../db/schema.js';
 
 /** The alert's own columns (src/db/schema.ts), as the topic needs them. */

@@ -5,11 +5,11 @@
 import type { Database } from '../../db/connect.js';
 import type { DiscourseConfig } from '../../config.js';
 import type { OutboxRow } from '../../db/schema.js';
-import type { ChannelSender, SendOutcome } from '../../outbox/channel.js';
+import type { Sender, SendOutcome } from '../../outbox/channel.js';
 import { discourseClient, type DiscourseAnswer, type DiscourseClient, type DiscourseTopicRef } from './client.js';
-import { forumExternalId, installId } from './external-id.js';
+import { forumExternalId, installId } from '../../db/install-id.js';
 import { renderTopic } from './render.js';
-import type { ForumPayload } from '../fanout.js';
+import type { ForumPayload } from '../../outbox/write.js';
 
 export interface ForumSenderDeps {
   db: Database;
@@ -39,7 +39,7 @@ function transient(a: DiscourseAnswer): SendOutcome | null {
   }
 }
 
-export function createForumSender(deps: ForumSenderDeps, client: DiscourseClient = discourseClient(deps.discourse, deps.timeoutMs)): ChannelSender {
+export function createForumSender(deps: ForumSenderDeps, client: DiscourseClient = discourseClient(deps.discourse, deps.timeoutMs)): Sender {
   const { db } = deps;
 
   async function record(alertNumber: number, topic: DiscourseTopicRef): Promise<SendOutcome> {

@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/connect.js';
 import type { SimulatorDirection } from '../../db/schema.js';
-import type { SendOutcome, SmsMessage, SmsSender } from './sender.js';
+import type { SendOutcome, SmsMessage, SmsSender } from '../../outbox/channel.js';
 
 export interface SimulatedText {
   id: string;

@@ -1,6 +1,7 @@
-// The topic external_id Discourse keeps for us: how a retry finds a topic an earlier attempt created.
+// This installation's id, and the forum topic external_id made from it: how a retry finds a topic an
+// earlier attempt created (written into the forum row when the alert is created, src/outbox/write.ts).
 import { sql } from 'kysely';
-import type { Database, Tx } from '../../db/connect.js';
+import type { Database, Tx } from './connect.js';
 
 const INSTALL_ID_SETTING = 'install_id';
 

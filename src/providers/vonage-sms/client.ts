@@ -1,10 +1,10 @@
 // Sending through Vonage's SMS API with @vonage/server-sdk. Never throws: every answer, error and
-// timeout becomes a SendOutcome the dispatcher can act on (src/channels/sms/status-map.ts).
+// timeout becomes a SendOutcome the dispatcher can act on (src/providers/vonage-sms/status-map.ts).
 import { Vonage } from '@vonage/server-sdk';
 import { SMSFailure, TypeEnum } from '@vonage/sms';
 import type { VonageConfig } from '../../config.js';
-import { countSegments, normaliseGsm7 } from './gsm7.js';
-import type { SendOutcome, SmsMessage, SmsSender } from './sender.js';
+import { countSegments, normaliseGsm7 } from '../../text/gsm7.js';
+import type { SendOutcome, SmsMessage, SmsSender } from '../../outbox/channel.js';
 import { sendVerdict, throttleWaitMs } from './status-map.js';
 
 export interface VonageSenderOptions {

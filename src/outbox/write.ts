@@ -1,17 +1,50 @@
-// The other channels of an alert (forum, email), queued in the alert's own transaction: they exist
-// exactly when the alert does. Each channel has its own dispatcher loop, so a forum or mail server
-// that is slow or down never holds up the texts.
+// The one writer of outbox rows: every row of every channel and kind is written here, in the
+// deciding transaction, with its typed payload. The forum and email rows of an alert are queued in
+// the alert's own transaction: they exist exactly when the alert does. Each channel has its own
+// dispatcher loop, so a forum or mail server that is slow or down never holds up the texts.
 import { sql } from 'kysely';
-import type { Database, Tx } from '../db/connect.js';
-import type { Alert } from '../db/schema.js';
+import type { Tx } from '../db/connect.js';
+import type { Alert, OutboxKind } from '../db/schema.js';
 import type { Config } from '../config.js';
-import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
-import { forumExternalId, installId } from './forum/external-id.js';
-import { emailSubject } from './email/render.js';
-import type { ChannelSender } from '../outbox/channel.js';
-import type { BackoffPolicy } from '../outbox/backoff.js';
-import { createForumSender } from './forum/sender.js';
-import { createEmailSender, type EmailSender } from './email/sender.js';
+import { forumExternalId, installId } from '../db/install-id.js';
+import { emailSubject } from '../text/subject.js';
+
+export const PRIORITY_REPLY = 0; // a member's own conversation goes ahead of a broadcast
+export const PRIORITY_BROADCAST = 1;
+
+export interface OutgoingSms {
+  memberId: number | null;
+  /** E.164 with '+'. */
+  to: string;
+  body: string;
+  kind: OutboxKind;
+  alertNumber?: number | null;
+}
+
+/**
+ * Queues texts in the caller's transaction: they exist exactly when the decision that made them does.
+ * The caller wakes the dispatchers after commit (OutboxSignal.touch, src/outbox/signal.ts).
+ */
+export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise<string[]> {
+  if (msgs.length === 0) return [];
+  const rows = await trx
+    .insertInto('outbox')
+    .values(
+      msgs.map((m) => ({
+        channel: 'sms' as const,
+        kind: m.kind,
+        priority: m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST,
+        alert_number: m.alertNumber ?? null,
+        member_id: m.memberId,
+        recipient: m.to,
+        body: m.body,
+        payload: null,
+      })),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
 
 /** Which other channels are configured; absent means off (createAlert's callers pass otherChannels(config)). */
 export interface OtherChannels {
@@ -70,27 +103,4 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
         AND m.contact_role <> 'deputy' -- held back with their texts (src/alerts/escalation.ts)
       ORDER BY m.id`.execute(trx);
   }
-}
-
-/**
- * Retrying forum posts and emails. The texts' policy gives up after ~9 minutes, but in an incident
- * the forum or mail server may be down for hours: keep trying for about two days (5 s doubling to
- * 15 min between attempts, 200 attempts), then fail the row with its last error.
- */
-export const OTHER_CHANNEL_BACKOFF: BackoffPolicy = { baseMs: 5_000, capMs: 900_000, jitter: 0.5, maxAttempts: 200 };
-
-/**
- * Lease for a forum or email send: a forum attempt makes up to three requests of 10 s each, and an
- * SMTP send can take longer than a text. Past the lease another dispatcher takes the row back.
- */
-export const OTHER_CHANNEL_LEASE_MS = 120_000;
-
-/** The senders the dispatcher drives for the configured other channels (one loop each); close() on shutdown. */
-export function otherChannelSenders(deps: { config: Config; db: Database }): { senders: ChannelSender[]; close(): void } {
-  const { config, db } = deps;
-  const senders: ChannelSender[] = [];
-  let email: EmailSender | undefined;
-  if (config.discourse) senders.push(createForumSender({ db, discourse: config.discourse, batsignalNumber: config.batsignalNumber }));
-  if (config.smtp) senders.push((email = createEmailSender({ db, smtp: config.smtp, batsignalNumber: config.batsignalNumber })));
-  return { senders, close: () => email?.close() };
 }

@@ -1,15 +1,14 @@
 // Raising an alert from the forum: a new topic in the Batsignal category, by a forum user who is a
 // registered member, becomes alert #n with that topic as its forum topic. One topic, one alert:
 // the topic id is unique on alerts, so a repeated webhook delivery finds the alert it already made.
-import type { Database } from '../../db/connect.js';
-import type { Config } from '../../config.js';
-import { createAlert } from '../../alerts/create.js';
-import { exerciseModeOn } from '../../alerts/exercise.js';
-import { raisesInLastHour } from '../../conversation/store.js';
-import { replies } from '../../conversation/replies.js';
-import { enqueueSms } from '../../outbox/enqueue.js';
-import { otherChannels } from '../fanout.js';
-import { headline } from '../when.js';
+import type { Database } from '../db/connect.js';
+import type { Config } from '../config.js';
+import { createAlert } from '../alerts/create.js';
+import { exerciseModeOn } from '../alerts/exercise.js';
+import { raisesInLastHour } from '../conversation/store.js';
+import { replies } from '../conversation/replies.js';
+import { enqueueSms, otherChannels } from '../outbox/write.js';
+import { headline } from '../text/when.js';
 
 export interface ForumTopic {
   id: number;

@@ -1,5 +1,6 @@
 // What Vonage's answers mean for an outbox row. Pure tables, from the SMS API reference
 // (../shared/PROTOCOLS.md): send statuses, receipt statuses and receipt error codes.
+import type { ReceiptStatus } from '../../outbox/receipts.js';
 
 export type SendVerdict = { kind: 'ok' } | { kind: 'retry'; reason: string } | { kind: 'permanent'; reason: string };
 
@@ -45,20 +46,20 @@ export function throttleWaitMs(errorText: string | undefined): number | undefine
   return m ? Number(m[1]) : undefined;
 }
 
-export const RECEIPT_STATUSES = ['accepted', 'delivered', 'buffered', 'expired', 'failed', 'rejected', 'unknown'] as const;
-export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+/** Vonage's receipt `status` values, each mapped to ours (src/outbox/receipts.ts): today one to one. */
+const RECEIPT_STATUS: Readonly<Record<string, ReceiptStatus>> = {
+  accepted: 'accepted',
+  delivered: 'delivered',
+  buffered: 'buffered',
+  expired: 'expired',
+  failed: 'failed',
+  rejected: 'rejected',
+  unknown: 'unknown',
+};
 
-export const isReceiptStatus = (s: string): s is ReceiptStatus => (RECEIPT_STATUSES as readonly string[]).includes(s);
-
-/**
- * Order in which a receipt may replace the one recorded: delivered is final and never undone;
- * failed, expired and rejected are final; accepted, buffered and unknown are interim (the latest wins).
- */
-export function receiptRank(s: string | null): number {
-  if (s === 'delivered') return 3;
-  if (s === 'failed' || s === 'expired' || s === 'rejected') return 2;
-  if (s === null) return 0;
-  return 1;
+/** Our receipt status for a Vonage receipt `status` (any case), or undefined when Vonage has no such status. */
+export function receiptStatusOf(vonageStatus: string): ReceiptStatus | undefined {
+  return Object.hasOwn(RECEIPT_STATUS, vonageStatus) ? RECEIPT_STATUS[vonageStatus] : undefined;
 }
 
 /** Receipt `err-code` values. */

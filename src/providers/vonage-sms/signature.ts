@@ -2,7 +2,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SMS } from '@vonage/sms';
 import { AlgorithmTypes } from '@vonage/auth';
-import type { SignatureMethod } from '../config.js';
+import type { SignatureMethod } from '../../config.js';
 
 export const SDK_ALGORITHM: Record<SignatureMethod, AlgorithmTypes> = {
   md5hash: AlgorithmTypes.md5hash,

@@ -1,6 +1,8 @@
 // Allow-list and validation of Vonage inbound SMS fields (after the signature check).
 // Only the fields below are read; any other field Vonage adds is signed over but otherwise ignored.
-import type { WebhookParams } from '../webhooks/signature.js';
+import type { ConcatInfo, InboundSms } from '../../inbound/message.js';
+import { isInterpretedType } from '../../inbound/message.js';
+import type { WebhookParams } from './signature.js';
 
 /** Vonage accepts texts up to 3,200 characters; anything longer did not come from a phone. */
 export const MAX_TEXT_CHARS = 3200;
@@ -9,24 +11,7 @@ const MAX_FIELDS = 40;
 /** GSM concatenation carries at most 255 parts in its UDH. */
 const MAX_PARTS = 255;
 
-export interface ConcatInfo {
-  ref: string;
-  part: number; // 1-based
-  total: number;
-}
-
-export interface InboundSms {
-  messageId: string;
-  /** Sender as Vonage writes it: international digits without '+' (or an alphanumeric sender id). */
-  msisdn: string;
-  /** Our number as Vonage writes it. */
-  to: string;
-  /** Cleaned text: no control characters except tab and newlines, well-formed UTF-16. */
-  text: string;
-  /** 'text' | 'unicode' are interpreted; anything else (binary, future types) is recorded and ignored. */
-  type: string;
-  concat: ConcatInfo | undefined;
-}
+export type { ConcatInfo, InboundSms };
 
 export type ParsedInbound = { ok: true; sms: InboundSms } | { ok: false; message: string };
 
@@ -36,7 +21,6 @@ const SENDER = /^[A-Za-z0-9]{1,20}$/;
 const NUMBER = /^\d{3,15}$/;
 const CONCAT_REF = /^[A-Za-z0-9_-]{1,40}$/;
 const SMALL_INT = /^\d{1,3}$/;
-const INTERPRETED_TYPES = new Set(['text', 'unicode']);
 const KNOWN_TYPES = /^[a-z_-]{1,20}$/;
 
 // C0 and C1 controls except tab, LF and CR. NUL in particular cannot be stored in PostgreSQL text.
@@ -85,7 +69,7 @@ export function parseInbound(p: WebhookParams): ParsedInbound {
   // Vonage always sends type; a request without one is read as plain text (the documented default).
   const type = p.type ?? 'text';
   if (!KNOWN_TYPES.test(type)) return { ok: false, message: 'type must be text, unicode or binary' };
-  const interpreted = INTERPRETED_TYPES.has(type);
+  const interpreted = isInterpretedType(type);
   const raw = p.text;
   if (interpreted && raw === undefined) return { ok: false, message: `text is required for type ${type}` };
   if (raw !== undefined && raw.length > MAX_TEXT_CHARS) {
@@ -99,5 +83,3 @@ export function parseInbound(p: WebhookParams): ParsedInbound {
     sms: { messageId, msisdn, to, type, text: interpreted ? cleanText(raw ?? '') : '', concat: concat.concat },
   };
 }
-
-export const isInterpretedType = (type: string): boolean => INTERPRETED_TYPES.has(type);

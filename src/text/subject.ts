@@ -1,0 +1,8 @@
+// The subject of an alert email: written into the email outbox row when the alert is created
+// (src/outbox/write.ts) and rendered again at send time (src/channels/email/render.ts).
+import { headline } from './when.js';
+
+/** BATSIGNAL #12: Ransomware spreading via SMB... (EXERCISE first when it is one). */
+export function emailSubject(a: { number: number; summary: string; exercise: boolean }): string {
+  return `${a.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${a.number}: ${headline(a.summary, 80)}`;
+}

@@ -12,9 +12,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/connect.js';
 import type { Clock } from '../clock.js';
-import { enqueueSms } from '../outbox/enqueue.js';
+import { enqueueSms } from '../outbox/write.js';
 import { broadcastText } from './text.js';
-import { normaliseGsm7 } from '../channels/sms/gsm7.js';
+import { normaliseGsm7 } from '../text/gsm7.js';
 
 // Organisations claimed per transaction; the sweep loops until none are due.
 const BATCH = 500;

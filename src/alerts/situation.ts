@@ -5,8 +5,8 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Situation } from '../db/schema.js';
-import { isAlertNumber } from '../conversation/parse.js';
-import { enqueueSms } from '../outbox/enqueue.js';
+import { isAlertNumber } from './number.js';
+import { enqueueSms } from '../outbox/write.js';
 
 export type SituationResult =
   | { outcome: 'recorded'; alert: number; situation: Situation; firstAck: boolean; relayedTo: RelayTarget }

@@ -76,6 +76,8 @@ export interface InboundMessagesTable {
   concat_total: number | null;
   outcome: InboundOutcome;
   received_at: Generated<Date>;
+  /** The SMS provider (number) it came in through; null: Vonage's SMS API before migration 300. */
+  provider: Generated<string | null>;
 }
 
 export interface StrangerRepliesTable {
@@ -235,6 +237,25 @@ export interface AdvisoryAnswersTable {
   on_time: boolean;
   text: string | null;
   answered_at: Timestamp;
+/** One SMS provider's shared state (migration 300): src/providers/failover.ts. */
+export interface SmsProvidersTable {
+  name: string;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  state: Generated<'up' | 'down'>;
+  failures: Generated<number>;
+  down_since: NullableTimestamp;
+  probe_at: NullableTimestamp;
+  last_error: string | null;
+  last_failure_at: NullableTimestamp;
+  last_success_at: NullableTimestamp;
+  updated_at: Generated<Date>;
+}
+
+/** JWT ids of accepted Messages API webhooks (replay protection, migration 300). */
+export interface WebhookJtisTable {
+  jti: string;
+  seen_at: Timestamp;
 }
 
 export interface DB {
@@ -254,6 +275,8 @@ export interface DB {
   advisory_organisations: AdvisoryOrganisationsTable;
   advisory_contacts: AdvisoryContactsTable;
   advisory_answers: AdvisoryAnswersTable;
+  sms_providers: SmsProvidersTable;
+  webhook_jtis: WebhookJtisTable;
 }
 
 export type Member = Selectable<MembersTable>;

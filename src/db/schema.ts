@@ -237,6 +237,8 @@ export interface AdvisoryAnswersTable {
   on_time: boolean;
   text: string | null;
   answered_at: Timestamp;
+}
+
 /** One SMS provider's shared state (migration 300): src/providers/failover.ts. */
 export interface SmsProvidersTable {
   name: string;

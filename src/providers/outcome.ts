@@ -1,6 +1,6 @@
 // What a provider's answer means, in the terms failover needs on top of the outbox's SendOutcome.
 // Kept apart from any one provider so the Twilio and Vonage folders and failover.ts share it.
-import type { SendOutcome } from '../channels/sms/sender.js';
+import type { SendOutcome } from '../outbox/channel.js';
 
 /**
  * A SendOutcome with two facts failover acts on:

@@ -1,7 +1,7 @@
 // Sending through Twilio's Programmable Messaging with the official `twilio` SDK. Never throws:
 // every answer, error and timeout becomes an outcome failover and the dispatcher act on (errors.ts).
 import twilio from 'twilio';
-import type { SmsMessage } from '../../channels/sms/sender.js';
+import type { SmsMessage } from '../../outbox/channel.js';
 import { transportOutcome, type ProviderOutcome } from '../outcome.js';
 import { outcomeOfFailure } from './errors.js';
 

@@ -2,7 +2,7 @@
 // an application id and its private key (a JWT per request, made by the SDK). Never throws.
 import { readFileSync } from 'node:fs';
 import { Messages } from '@vonage/messages';
-import type { SmsMessage } from '../../channels/sms/sender.js';
+import type { SmsMessage } from '../../outbox/channel.js';
 import { retryAfterMs, transportOutcome, type ProviderOutcome } from '../outcome.js';
 import { outcomeOfFailure } from './errors.js';
 

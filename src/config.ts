@@ -49,6 +49,8 @@ export interface Config {
   escalateAfterMinutes: number;
   maxRaisesPerHour: number;
   concatTimeoutSeconds: number;
+  /** Replies to unknown numbers, all of them together, per hour (each number gets one a day at most). */
+  strangerRepliesPerHour: number;
   /** Offer demo members on a fresh database (embedded default only). */
   demo: boolean;
 }
@@ -218,6 +220,7 @@ export function loadConfig(env: Env): Config {
     escalateAfterMinutes: int(env, 'ESCALATE_AFTER_MINUTES', 15, 1, 1440),
     maxRaisesPerHour: int(env, 'MAX_RAISES_PER_HOUR', 3, 1, 100),
     concatTimeoutSeconds: int(env, 'CONCAT_TIMEOUT_SECONDS', 30, 1, 3600),
+    strangerRepliesPerHour: int(env, 'STRANGER_REPLIES_PER_HOUR', 60, 0, 100000),
     demo: databaseUrl === undefined && bool(env, 'DEMO_MEMBERS', true),
   };
 }

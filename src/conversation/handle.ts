@@ -9,8 +9,8 @@ import type { Member } from '../db/schema.js';
 import { enqueueSms } from '../outbox/write.js';
 import { audienceSize } from '../alerts/create.js';
 import { alertTarget } from '../alerts/followup.js';
-import { parseCommand } from './parse.js';
-import { contextNeeds, IDLE, step, type StepContext } from './machine.js';
+import { parseCommand, type Command } from './parse.js';
+import { contextNeeds, IDLE, step, type ConversationState, type StepContext, type StepResult } from './machine.js';
 import { loadConversation, raisesInLastHour, saveConversation } from './store.js';
 import { executeEffect } from './effects.js';
 import { exerciseModeOn } from '../alerts/exercise.js';
@@ -21,7 +21,25 @@ export function oneTimeCode(): string {
   return String(randomInt(100_000, 1_000_000));
 }
 
-export async function converse(trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, text: string, now: Date): Promise<void> {
+/**
+ * Over the loop cap (opts.quiet: the inbound edge passes only ACK, CONFIRM, UPDATE, ALLCLEAR, STOP
+ * and START then), a command is carried out in full only when it acts (an effect) or starts a
+ * flow from idle; a wrong CONFIRM code still counts against the tries, silently; anything else
+ * changes nothing. So a spoofed flood can neither silence a member nor replace their pending code.
+ */
+function quietOutcome(state: ConversationState, cmd: Command, result: StepResult): 'full' | 'stateOnly' | 'nothing' {
+  if (result.effects.length > 0 || (state.name === 'idle' && result.next.name !== 'idle')) return 'full';
+  return cmd.kind === 'confirm' && state.name === 'awaitingConfirm' ? 'stateOnly' : 'nothing';
+}
+
+export async function converse(
+  trx: Tx,
+  deps: { config: Config; metrics?: Metrics },
+  member: Member,
+  text: string,
+  now: Date,
+  opts: { quiet?: boolean } = {},
+): Promise<void> {
   const parsed = parseCommand(text);
   // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
   const cmd = parsed.kind === 'raise' && !parsed.exercise && (await exerciseModeOn(trx)) ? { ...parsed, exercise: true } : parsed;
@@ -46,6 +64,9 @@ export async function converse(trx: Tx, deps: { config: Config; metrics?: Metric
   if (needs.alert !== null) ctx.alert = await alertTarget(trx, needs.alert);
 
   const result = step(state, cmd, ctx, now);
+  const scope = opts.quiet ? quietOutcome(state, cmd, result) : 'full';
+  if (scope === 'nothing') return;
+  if (scope === 'stateOnly') result.replies.length = 0;
   if (stateNeeded && JSON.stringify(result.next) !== JSON.stringify(state)) {
     await saveConversation(trx, member.id, result.next, now);
   }

@@ -17,6 +17,9 @@ export const replies = {
     'AFFECTED 12, NOT AFFECTED 12 or NEED HELP 12 <text> to say how it is at your place. STATUS 12 for counts. ' +
     'UPDATE 12 <text> or ALLCLEAR 12 to follow up your alert. STOP to opt out, START to rejoin.' +
     (pending ? ` ${pending}` : ''),
+  /** A multipart text over the cap (src/inbound/concat.ts MAX_TEXT_PARTS): not read at all. */
+  textTooLong: (parts: number, max: number) =>
+    `Your text was too long to read (${n(parts)} parts; at most ${n(max)}). Nothing was done. Please send it again, shorter.`,
   notUnderstood: () => 'Not understood. To acknowledge an alert reply ACK 12 (its number). To raise one send RAISE. HELP lists all commands.',
 
   // raise

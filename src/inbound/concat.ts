@@ -3,6 +3,13 @@
 // Groups are keyed on (msisdn, concat-ref); callers hold the sender lock (dedupe.ts).
 import type { Tx } from '../db/connect.js';
 
+/**
+ * The most parts a text may have to be read: 10 parts is about 1,500 characters, more than any
+ * command or description (600) needs. GSM allows 255 parts of up to 153 characters each, and Vonage
+ * accepts 3,200 characters a part; a longer text is answered "too long" (pipeline.ts), not read.
+ */
+export const MAX_TEXT_PARTS = 10;
+
 /** Marks where a part never arrived (GSM-7, so a broadcast stays cheap). */
 export const MISSING_PART = '...';
 
@@ -98,4 +105,19 @@ export async function sendersWithStaleGroups(db: Pick<Tx, 'selectFrom'>, timeout
     .limit(limit)
     .execute();
   return [...new Set(rows.map((r) => r.msisdn))];
+}
+
+/** True when another part of this over-long group came recently (it was answered then). */
+export async function tooLongGroupSeen(trx: Tx, msisdn: string, ref: string, timeoutSeconds: number, now: Date): Promise<boolean> {
+  const since = new Date(now.getTime() - timeoutSeconds * 1000);
+  const row = await trx
+    .selectFrom('inbound_messages')
+    .select('message_id')
+    .where('msisdn', '=', msisdn)
+    .where('concat_ref', '=', ref)
+    .where('concat_total', '>', MAX_TEXT_PARTS)
+    .where('received_at', '>', since)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -4,17 +4,20 @@
 // runs at most LIMITS.perMinute times a minute and LIMITS.perHour times an hour per number.
 // A person raising an alert sends about five texts in a few minutes (RAISE, YES, description,
 // CONFIRM, ACK), far below both caps. Texts over the cap are stored (outcome 'ignored'), logged,
-// and not answered. Opt-out and opt-in words always get through: nobody is kept on (or off)
-// an emergency list by a rate limit.
+// and not answered. A spoofed sender can fill a member's cap, so the cap only ever silences what
+// a loop sends (unrecognised text, HELP, STATUS...): a member's own commands that change something
+// (ACK, CONFIRM, UPDATE, ALLCLEAR, STOP, START; passesLoopCap) are always read, and a wrong
+// CONFIRM code still counts against the three tries.
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
+import { parseCommand, type CommandKind } from '../conversation/parse.js';
 
 export const LIMITS = { perMinute: 10, perHour: 60 } as const;
 
-const OPT_WORDS = /^\s*[^\p{L}\p{N}]*(STOP|STOPALL|UNSUBSCRIBE|START|UNSTOP)[^\p{L}\p{N}]*\s*$/iu;
+const ALWAYS_READ: ReadonlySet<CommandKind> = new Set(['ack', 'confirm', 'update', 'allclear', 'stop', 'start']);
 
-/** STOP/START and friends, alone: never rate-limited. */
-export const isOptWord = (text: string): boolean => OPT_WORDS.test(text);
+/** Commands read even over the loop cap (their replies are sent only when they acted: handle.ts). */
+export const passesLoopCap = (text: string): boolean => ALWAYS_READ.has(parseCommand(text).kind);
 
 /**
  * True when this number has already had its share of interpreted texts. Counts texts (a

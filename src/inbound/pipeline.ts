@@ -8,13 +8,26 @@ import type { InboundOutcome, Member } from '../db/schema.js';
 import { fromVonage } from '../directory/phone.js';
 import { isInterpretedType, type InboundSms } from './message.js';
 import { lockSender, recordInbound } from './dedupe.js';
-import { assembleIfComplete, takeStaleGroups } from './concat.js';
+import { assembleIfComplete, MAX_TEXT_PARTS, takeStaleGroups, tooLongGroupSeen } from './concat.js';
 import { replyToStranger } from './strangers.js';
-import { isOptWord, overInboundLimit } from './limits.js';
+import { passesLoopCap, overInboundLimit } from './limits.js';
 import { afterCommit, noopMetrics, type Metrics } from '../metrics/registry.js';
+import { enqueueSms } from '../outbox/write.js';
+import { replies } from '../conversation/replies.js';
 
-/** The conversation's entry point (src/conversation/handle.ts). */
-export type Converse = (trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, text: string, now: Date) => Promise<void>;
+/**
+ * The conversation's entry point (src/conversation/handle.ts). `quiet`: the sender is over the
+ * loop cap and this is one of the commands that still gets through (limits.ts): act on it, but
+ * send no reply unless it changed something.
+ */
+export type Converse = (
+  trx: Tx,
+  deps: { config: Config; metrics?: Metrics },
+  member: Member,
+  text: string,
+  now: Date,
+  opts?: { quiet?: boolean },
+) => Promise<void>;
 
 export interface PipelineDeps {
   config: Config;
@@ -37,9 +50,19 @@ export interface ReceiveResult {
 }
 
 type Sender =
-  | { kind: 'member'; member: Member }
+  | { kind: 'member'; member: Member; quiet: boolean }
   | { kind: 'stranger'; phone: string }
   | { kind: 'ignored'; reason: string };
+
+/**
+ * The one key for a sender: international digits of the normalised number, so '4407700900001'
+ * and '447700900001' (one member) share one lock, one loop cap and one set of multipart groups.
+ * A sender that is not a phone number (short code, alphanumeric) keeps what Vonage wrote.
+ */
+export function senderKey(msisdn: string, config: Config): string {
+  const phone = fromVonage(msisdn, config.defaultCountry);
+  return phone.ok ? phone.e164.slice(1) : msisdn;
+}
 
 /** Reasons to acknowledge and record a text without interpreting it. */
 function ignoredBeforeSender(config: Config, sms: InboundSms): string | undefined {
@@ -48,26 +71,30 @@ function ignoredBeforeSender(config: Config, sms: InboundSms): string | undefine
   return undefined;
 }
 
-async function classifySender(trx: Tx, config: Config, msisdn: string, text: string, now: Date): Promise<Sender> {
+/** `key`: senderKey() of the msisdn. */
+async function classifySender(trx: Tx, config: Config, key: string, text: string | null, now: Date): Promise<Sender> {
   // Never talk to ourselves (a misrouted reply coming back), nor to short codes or alphanumeric
   // senders: those are machines, and answering a machine is how reply loops start.
-  if (msisdn === config.batsignalNumber) return { kind: 'ignored', reason: 'own_number' };
-  const phone = fromVonage(msisdn, config.defaultCountry);
+  if (key === senderKey(config.batsignalNumber, config)) return { kind: 'ignored', reason: 'own_number' };
+  const phone = fromVonage(key, config.defaultCountry);
   if (!phone.ok) return { kind: 'ignored', reason: 'not_a_phone' };
   const member = await trx.selectFrom('members').selectAll().where('phone', '=', phone.e164).executeTakeFirst();
   if (!member) return { kind: 'stranger', phone: phone.e164 };
-  if (!isOptWord(text) && (await overInboundLimit(trx, msisdn, now))) return { kind: 'ignored', reason: 'rate_limited' };
-  return { kind: 'member', member };
+  if (!(await overInboundLimit(trx, key, now))) return { kind: 'member', member, quiet: false };
+  // Over the cap only a member's commands get through (text null: nothing to read, all silenced).
+  if (text !== null && passesLoopCap(text)) return { kind: 'member', member, quiet: true };
+  return { kind: 'ignored', reason: 'rate_limited' };
 }
 
 async function interpret(trx: Tx, deps: PipelineDeps, sender: Sender, text: string, now: Date): Promise<ReceiveResult> {
   switch (sender.kind) {
     case 'member':
-      await deps.converse(trx, { config: deps.config, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, sender.member, text, now);
-      return { outcome: 'processed' };
+      await deps.converse(trx, { config: deps.config, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, sender.member, text, now, sender.quiet ? { quiet: true } : {});
+      return sender.quiet ? { outcome: 'processed', reason: 'over_loop_cap' } : { outcome: 'processed' };
     case 'stranger': {
-      const replied = await replyToStranger(trx, sender.phone, now);
-      return replied ? { outcome: 'stranger' } : { outcome: 'stranger', reason: 'reply_suppressed' };
+      const replied = await replyToStranger(trx, sender.phone, now, deps.config.strangerRepliesPerHour);
+      if (replied === 'replied') return { outcome: 'stranger' };
+      return { outcome: 'stranger', reason: replied === 'suppressed' ? 'reply_suppressed' : 'stranger_cap' };
     }
     case 'ignored':
       return { outcome: 'ignored', reason: sender.reason };
@@ -89,10 +116,32 @@ async function flushStale(trx: Tx, deps: PipelineDeps, msisdn: string, now: Date
   return groups.length;
 }
 
+/**
+ * A multipart text of more than MAX_TEXT_PARTS parts is never assembled or read: each part is
+ * stored as 'ignored', and the first part of the group to arrive answers once (a member not over
+ * the loop cap is told it was too long; a stranger gets the stranger reply). That part is stored
+ * as 'processed' so the reply counts against the loop cap like any other.
+ */
+async function refuseTooLong(trx: Tx, deps: PipelineDeps, sms: InboundSms, now: Date): Promise<ReceiveResult> {
+  const total = sms.concat!.total;
+  const first = !(await tooLongGroupSeen(trx, sms.msisdn, sms.concat!.ref, deps.config.concatTimeoutSeconds, now));
+  const sender = first ? await classifySender(trx, deps.config, sms.msisdn, null, now) : ({ kind: 'ignored', reason: 'too_long' } as const);
+  const outcome: InboundOutcome = sender.kind === 'member' ? 'processed' : sender.kind === 'stranger' ? 'stranger' : 'ignored';
+  if (!(await recordInbound(trx, { ...sms, text: '' }, outcome, now))) return { outcome: 'duplicate' };
+  if (sender.kind === 'member') {
+    await enqueueSms(trx, [{ memberId: sender.member.id, to: sender.member.phone, body: replies.textTooLong(total, MAX_TEXT_PARTS), kind: 'reply' }]);
+    return { outcome: 'ignored', reason: 'too_long' };
+  }
+  if (sender.kind === 'stranger') await interpret(trx, deps, sender, '', now);
+  return { outcome: 'ignored', reason: sender.kind === 'ignored' && sender.reason !== 'too_long' ? sender.reason : 'too_long' };
+}
+
 /** Handles one validated inbound text exactly once. Throws only on infrastructure failure. */
-export async function receiveInbound(given: PipelineDeps, sms: InboundSms, now: Date): Promise<ReceiveResult> {
+export async function receiveInbound(given: PipelineDeps, raw: InboundSms, now: Date): Promise<ReceiveResult> {
   const counted = afterCommit(given.metrics ?? noopMetrics);
   const deps = { ...given, metrics: counted };
+  // Stored, locked, grouped and counted under the normalised number.
+  const sms: InboundSms = { ...raw, msisdn: senderKey(raw.msisdn, deps.config) };
   const result = await deps.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
     await lockSender(trx, sms.msisdn);
 
@@ -100,6 +149,8 @@ export async function receiveInbound(given: PipelineDeps, sms: InboundSms, now: 
     if (ignored) {
       return (await recordInbound(trx, sms, 'ignored', now)) ? { outcome: 'ignored', reason: ignored } : { outcome: 'duplicate' };
     }
+
+    if (sms.concat && sms.concat.total > MAX_TEXT_PARTS) return refuseTooLong(trx, deps, sms, now);
 
     if (sms.concat) {
       if (!(await recordInbound(trx, sms, 'part', now))) return { outcome: 'duplicate' };

@@ -11,6 +11,8 @@ import { emailSubject } from '../text/subject.js';
 
 export const PRIORITY_REPLY = 0; // a member's own conversation goes ahead of a broadcast
 export const PRIORITY_BROADCAST = 1;
+/** Replies to unknown numbers: behind every broadcast, so a flood of strangers never delays an alert. */
+export const PRIORITY_STRANGER = 2;
 
 export interface OutgoingSms {
   memberId: number | null;
@@ -19,6 +21,8 @@ export interface OutgoingSms {
   body: string;
   kind: OutboxKind;
   alertNumber?: number | null;
+  /** Default: PRIORITY_REPLY for kind 'reply', else PRIORITY_BROADCAST. */
+  priority?: number;
 }
 
 /**
@@ -33,7 +37,7 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise
       msgs.map((m) => ({
         channel: 'sms' as const,
         kind: m.kind,
-        priority: m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST,
+        priority: m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST),
         alert_number: m.alertNumber ?? null,
         member_id: m.memberId,
         recipient: m.to,

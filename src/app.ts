@@ -9,6 +9,7 @@ import { registerVonageStatus } from './webhooks/vonage-status.js';
 import { registerDiscourseWebhook } from './webhooks/discourse.js';
 import { registerAlertRoutes } from './alerts/routes.js';
 import { registerDashboard } from './web/dashboard.js';
+import { registerMembersPage } from './web/members.js';
 import { registerWebAssets } from './web/static.js';
 import { registerSimulator } from './web/simulator.js';
 import { registerMetrics } from './metrics/routes.js';
@@ -54,6 +55,7 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
   await app.register(async (s) => registerAlertRoutes(s, deps));
   await app.register(async (s) => registerWebAssets(s));
   await app.register(async (s) => registerDashboard(s, deps));
+  await app.register(async (s) => registerMembersPage(s, deps));
   await app.register(async (s) => registerSimulator(s, deps));
   await app.register(async (s) => registerExerciseRoutes(s, deps));
   await app.register(async (s) => registerMetrics(s, deps));

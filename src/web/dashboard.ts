@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import { page, servePage } from './layout.js';
+import { SIGNIN_FORM } from './signin.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
@@ -13,15 +14,7 @@ const MAIN = `
 <noscript><div class="nhsuk-warning-callout"><h2 class="nhsuk-warning-callout__label">JavaScript needed</h2>
 <p>This page needs JavaScript to read alerts with your admin token. The same data is in the API: see docs/dashboard.md.</p></div></noscript>
 
-<form id="signin" class="bs-signin" novalidate hidden>
-  <div class="nhsuk-form-group" id="token-group">
-    <label class="nhsuk-label nhsuk-label--s" for="token">Admin token</label>
-    <div class="nhsuk-hint" id="token-hint">Printed when Batsignal started (and kept in its data directory as admin-token). It stays in this browser tab only.</div>
-    <p class="nhsuk-error-message" id="token-error" hidden></p>
-    <input class="nhsuk-input nhsuk-input--width-20" id="token" name="token" type="password" autocomplete="off" spellcheck="false" aria-describedby="token-hint token-error">
-  </div>
-  <button class="nhsuk-button" type="submit">Show alerts</button>
-</form>
+${SIGNIN_FORM('Show alerts')}
 
 <div id="board" hidden>
   <p class="nhsuk-body-s bs-toolbar"><span id="updated" aria-live="polite">Loading…</span>

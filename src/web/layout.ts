@@ -22,6 +22,17 @@ export interface PageOptions {
   banner?: string;
 }
 
+/** The admin pages, linked from each other. */
+const PAGES: [string, string][] = [
+  ['/dashboard', 'Alerts'],
+  ['/members', 'Members'],
+];
+
+function nav(current: string): string {
+  const items = PAGES.map(([href, label]) => `<li><a href="${href}"${href === current ? ' aria-current="page"' : ''}>${label}</a></li>`).join('');
+  return `<nav aria-label="Batsignal pages"><ul class="bs-nav nhsuk-body-s">${items}</ul></nav>`;
+}
+
 export function page(o: PageOptions): string {
   const styles = [NHSUK_CSS_HREF, ...(o.styles ?? []), SITE_CSS_HREF].map((h) => `<link rel="stylesheet" href="${escapeHtml(h)}">`).join('\n');
   return `<!DOCTYPE html>
@@ -50,6 +61,7 @@ ${styles}
 ${o.banner ?? ''}
 <div class="nhsuk-width-container">
 <main class="nhsuk-main-wrapper nhsuk-main-wrapper--s" id="maincontent">
+${nav(o.homeHref)}
 ${o.main}
 </main>
 </div>

@@ -2,12 +2,13 @@
 // watch the acknowledged count rise as signed ACK webhooks arrive, with no reload.
 // Screenshots (desktop and 375 px) are kept in test-artifacts/ for the record.
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { freshDatabase } from '../helpers/db.js';
 import { inboundParams } from '../helpers/phone.js';
+import { checkAccessibility, screenshot } from '../helpers/browser.js';
 import { addMembers, adminApp, ADMIN_TOKEN, markSent, memberSpecs, OUR_NUMBER, raiseAlert, SIGNATURE_SECRET } from '../helpers/alert-fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -15,7 +16,6 @@ const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
-const ARTIFACTS = path.resolve('test-artifacts');
 
 t.test('dashboard in Chromium', async (t) => {
   if (!existsSync(CHROMIUM)) {
@@ -111,8 +111,8 @@ t.test('dashboard in Chromium', async (t) => {
   t.equal(await page.locator('#nonresponders-body tr').count(), 5, 'those who acknowledged left the list');
   t.equal(await page.textContent('#alerts-body tr[data-alert="2"] td:nth-child(3)').then((s) => s?.replace(/\s+/g, ' ').trim()), 'Acknowledged 3 of 8');
 
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  await checkAccessibility(t, page, 'dashboard');
+  await screenshot(page, 'dashboard', true);
 
   // The CSV button downloads with the token (a plain link could not carry it).
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv-unacked')]);
@@ -126,7 +126,8 @@ t.test('dashboard in Chromium', async (t) => {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   t.ok(width <= 375, `no sideways scrolling at 375 px (page is ${width} px wide)`);
   t.ok(await page.isVisible('[data-count="acknowledged"]'), 'counts visible on a phone');
-  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-375.png'), fullPage: true });
+  await checkAccessibility(t, page, 'dashboard at 375 px');
+  await screenshot(page, 'dashboard-375', true);
 
   // Another alert by its link; then sign out clears everything.
   await page.click('#alerts-body tr[data-alert="1"] a');

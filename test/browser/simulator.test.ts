@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Locator } from 'playwright-core';
 import { freshDatabase } from '../helpers/db.js';
+import { checkAccessibility, screenshot } from '../helpers/browser.js';
 import { buildApp } from '../../src/app.js';
 import type { AppDeps } from '../../src/deps.js';
 import { loadConfig } from '../../src/config.js';
@@ -122,6 +123,8 @@ t.test('the demo walkthrough in Chromium', async (t) => {
   const shot = path.join(ARTIFACTS, 'simulator.png');
   await page.screenshot({ path: shot, fullPage: true });
   if (process.env.UPDATE_DEMO_SCREENSHOT === '1') copyFileSync(shot, path.resolve('docs', 'demo.png'));
+  await checkAccessibility(t, page, 'simulator');
+  await screenshot(page, 'simulator', true);
 
   // Step 5: the dashboard (same tab, same token) shows 1 of 2 acknowledged.
   await page.getByRole('link', { name: 'Open the dashboard' }).click();
@@ -140,7 +143,8 @@ t.test('the demo walkthrough in Chromium', async (t) => {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   t.ok(width <= 375, `no sideways scrolling at 375 px (page is ${width} px wide)`);
-  await page.screenshot({ path: path.join(ARTIFACTS, 'simulator-375.png'), fullPage: true });
+  await checkAccessibility(t, page, 'simulator at 375 px');
+  await screenshot(page, 'simulator-375', true);
 
   t.same(problems, [], 'no script errors, warnings or blocked resources');
 });

@@ -60,3 +60,29 @@ export interface SimMessage {
   error: string | null;
   at: string;
 }
+export interface Member {
+  id: number;
+  name: string;
+  phone: string;
+  email: string | null;
+  organisation: string;
+  role: 'member' | 'admin';
+  forumUsername: string | null;
+  optedOut: boolean;
+  optedOutAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface MemberPage {
+  members: Member[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+export interface ImportReport {
+  added: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  rows: { row: number; outcome: 'added' | 'updated' | 'unchanged' | 'rejected'; phone?: string; id?: number; reason?: string }[];
+}

@@ -61,7 +61,7 @@ t.test('forged and missing signatures: 401 and nothing stored', async (t) => {
   for (const format of ['get', 'form', 'json'] as const) {
     const res = await forged.post(inboundParams(MEMBER, 'RAISE', { secret: 'not-the-secret' }), format);
     t.equal(res.statusCode, 401, `forged ${format}`);
-    t.match(res.json(), { error: 'bad_signature' });
+    t.match(res.json(), { error: 'invalid_signature' });
     const unsigned = await forged.post(inboundParams(MEMBER, 'RAISE'), format);
     t.equal(unsigned.statusCode, 401, `missing ${format}`);
   }
@@ -101,7 +101,7 @@ t.test('odd requests are 4xx with a clear message, never reach the SDK, store no
 
   const repeated = await app.inject({ method: 'GET', url: `/webhooks/vonage/inbound?${qs}&text=again` });
   t.equal(repeated.statusCode, 400);
-  t.match(repeated.json(), { error: 'bad_request', message: /text.*repeated/ });
+  t.match(repeated.json(), { error: 'invalid_request', message: /text.*repeated/ });
 
   const numberTyped = await app.inject({ method: 'POST', url: '/webhooks/vonage/inbound', payload: { ...signed, 'concat-part': 2 } });
   t.equal(numberTyped.statusCode, 400);
@@ -154,7 +154,7 @@ t.test('missing and malformed fields (signed, so past the signature check): 400 
     change(p);
     const signed = await deliver(app, signedExactly(p));
     t.equal(signed.statusCode, 400, name);
-    t.match(signed.json(), { error: 'bad_request', message }, name);
+    t.match(signed.json(), { error: 'invalid_request', message }, name);
   }
   t.equal(await count(db, 'outbox'), '0');
 });

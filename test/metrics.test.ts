@@ -101,8 +101,8 @@ t.test('raise -> broadcast -> receipts -> ACK: /metrics counts it; the log keeps
 
   t.equal(v('batsignal_inbound_webhooks_total', { outcome: 'processed' }), 8, 'RAISE, YES, summary, CONFIRM, 3 ACKs and the repeated ACK (first delivery)');
   t.equal(v('batsignal_inbound_webhooks_total', { outcome: 'duplicate' }), 1);
-  t.equal(v('batsignal_inbound_webhooks_total', { outcome: 'bad_signature' }), 1);
-  t.equal(v('batsignal_inbound_webhooks_total', { outcome: 'bad_request' }), 0);
+  t.equal(v('batsignal_inbound_webhooks_total', { outcome: 'invalid_signature' }), 1);
+  t.equal(v('batsignal_inbound_webhooks_total', { outcome: 'invalid_request' }), 0);
   t.equal(v('batsignal_alerts_raised_total', { source: 'sms', exercise: 'false' }), 1);
   t.equal(v('batsignal_acknowledgements_total'), 3, 'first ACKs only: the repeat was "already"');
   t.equal(v('batsignal_outbound_sends_total', { channel: 'sms', result: 'submitted' }), texts);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags/produces (OpenAPI)
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
-import { notFound } from '../http/errors.js';
+import { errorSchema, notFound } from '../http/errors.js';
 import { alertCounts, allAlertCounts, type AlertCounts } from './counts.js';
 import { alertRecipients, alertTotal, optedOutMembers, type Recipient, type RecipientFilter } from './queries.js';
 import { toCsv } from './csv.js';
@@ -12,7 +12,7 @@ import * as s from './schemas.js';
 type AlertParams = { Params: { n: string } };
 type RecipientsRequest = AlertParams & { Querystring: { state?: RecipientFilter } };
 
-const errors = { 400: s.errorSchema, 401: s.errorSchema, 404: s.errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema };
 
 export function alertView(c: AlertCounts) {
   return {
@@ -146,7 +146,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     schema: {
       summary: 'Members who have opted out of alert texts (STOP), most recent first',
       tags: ['members'],
-      response: { 200: s.optOutListSchema, 401: s.errorSchema },
+      response: { 200: s.optOutListSchema, 401: errorSchema },
     },
   }, async () => {
     const members = await optedOutMembers(db);

@@ -6,16 +6,6 @@ const int = (description: string) => ({ type: 'integer', description }) as const
 const time = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
 const nullableTime = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description }) as const;
 
-export const errorSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string', description: 'Stable error code, e.g. not_found, unauthorized, invalid_request.' },
-    message: { type: 'string', description: 'What went wrong, in plain words.' },
-  },
-} as const;
-
 export const alertParams = {
   type: 'object',
   additionalProperties: false,

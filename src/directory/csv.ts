@@ -23,7 +23,7 @@ export interface MemberCsv {
   rows: CsvRow[];
 }
 
-const badCsv = (message: string) => new HttpError(400, 'invalid_csv', message);
+const badCsv = (message: string) => new HttpError('invalid_csv', message);
 
 /**
  * The file's bytes as text. Excel's "CSV UTF-8" is UTF-8 (with a BOM); its plain "CSV (Comma
@@ -35,7 +35,7 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): string {
     try {
       return new TextDecoder(charset).decode(bytes);
     } catch {
-      throw new HttpError(415, 'unsupported_charset', `Unknown charset "${charset.slice(0, 40)}"; send the file as UTF-8.`);
+      throw new HttpError('unsupported_charset', `Unknown charset "${charset.slice(0, 40)}"; send the file as UTF-8.`);
     }
   }
   // Excel's "Unicode Text" is UTF-16 with a byte-order mark.

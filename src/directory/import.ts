@@ -145,7 +145,7 @@ export async function importMembers(db: Database, csv: string, country: CountryC
     .catch((err: { code?: string }) => {
       // A member added through the API with a clashing forum username while we ran: nothing was written.
       if (err.code === '23505') {
-        throw new HttpError(409, 'conflict', 'Members changed while the file was being imported; nothing was saved. Import it again.');
+        throw new HttpError('conflict', 'Members changed while the file was being imported; nothing was saved. Import it again.');
       }
       throw new Error('import members', { cause: err });
     });

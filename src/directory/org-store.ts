@@ -130,11 +130,11 @@ export async function createOrganisation(db: Database, f: OrganisationFields, no
     await lockDirectoryLinks(trx);
     const links = await allLinks(trx);
     if (links.has(f.odsCode)) {
-      throw new HttpError(409, 'ods_code_taken', `Organisation ${f.odsCode} is already in the directory.`);
+      throw new HttpError('ods_code_taken', `Organisation ${f.odsCode} is already in the directory.`);
     }
     links.set(f.odsCode, { parent: f.parentOdsCode, support: f.itSupportOdsCode });
     const problem = linkProblem(f, links);
-    if (problem) throw new HttpError(400, 'bad_request', problem);
+    if (problem) throw new HttpError('invalid_request', problem);
     const row = await trx
       .insertInto('organisations')
       .values({ ...organisationRow(f), created_at: now, updated_at: now })
@@ -159,12 +159,12 @@ export async function updateOrganisation(
     if (!cur) throw notFound(`Organisation ${code}`);
     const merged: OrganisationFields = { ...organisationFields(cur), ...p };
     if (merged.routing === 'via_support' && !merged.itSupportOdsCode) {
-      throw new HttpError(400, 'bad_request', 'routing via_support needs an it_support_ods_code');
+      throw new HttpError('invalid_request', 'routing via_support needs an it_support_ods_code');
     }
-    if (merged.parentOdsCode === code) throw new HttpError(400, 'bad_request', 'parent_ods_code is the organisation itself');
-    if (merged.itSupportOdsCode === code) throw new HttpError(400, 'bad_request', 'it_support_ods_code is the organisation itself');
+    if (merged.parentOdsCode === code) throw new HttpError('invalid_request', 'parent_ods_code is the organisation itself');
+    if (merged.itSupportOdsCode === code) throw new HttpError('invalid_request', 'it_support_ods_code is the organisation itself');
     const problem = linkProblem(merged, await allLinks(trx));
-    if (problem) throw new HttpError(400, 'bad_request', problem);
+    if (problem) throw new HttpError('invalid_request', problem);
     const row = await trx
       .updateTable('organisations')
       .set({ ...organisationRow(merged), updated_at: now })
@@ -194,7 +194,7 @@ export async function deleteOrganisation(db: Database, odsCode: string): Promise
       ]
         .filter(Boolean)
         .join(' and ');
-      throw new HttpError(409, 'organisation_in_use', `Organisation ${code} is still referred to by ${what}; move them first.`);
+      throw new HttpError('organisation_in_use', `Organisation ${code} is still referred to by ${what}; move them first.`);
     }
     await trx.deleteFrom('organisations').where('ods_code', '=', code).execute();
   });

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
-import { HttpError } from '../http/errors.js';
+import { errorSchema, HttpError, type ErrorCode } from '../http/errors.js';
 import type { Role } from '../db/schema.js';
 import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
@@ -18,20 +18,20 @@ const CSV_TYPES = ['text/csv', 'application/csv'];
 type Body = Partial<{ name: string; phone: string; email: string | null; organisation: string; role: Role; forumUsername: string | null; optedOut: boolean }>;
 type IdRequest = { Params: { id: string } };
 
-const errors = { 400: s.errorSchema, 401: s.errorSchema, 404: s.errorSchema, 409: s.errorSchema, 413: s.errorSchema, 415: s.errorSchema };
+const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema };
 
 /** onRequest: refuse a body of the wrong type before reading it (415, not a parse error). */
 function requireContentType(types: string[]) {
   return async (req: FastifyRequest) => {
     const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!types.includes(ct)) {
-      throw new HttpError(415, 'unsupported_media_type', `Send the body as ${types[0]} (Content-Type: ${types[0]}).`);
+      throw new HttpError('unsupported_media_type', `Send the body as ${types[0]} (Content-Type: ${types[0]}).`);
     }
   };
 }
 
-function valid<T>(c: v.Check<T>, code = 'invalid_request'): T {
-  if (!c.ok) throw new HttpError(400, code, c.reason);
+function valid<T>(c: v.Check<T>, code: ErrorCode = 'invalid_request'): T {
+  if (!c.ok) throw new HttpError(code, c.reason);
   return c.value;
 }
 
@@ -84,7 +84,7 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
     },
     async (req) => {
       const q = req.query;
-      if (q.search !== undefined && v.hasUnprintable(q.search)) throw new HttpError(400, 'invalid_request', 'search contains control or invalid characters');
+      if (q.search !== undefined && v.hasUnprintable(q.search)) throw new HttpError('invalid_request', 'search contains control or invalid characters');
       const limit = Number(q.limit ?? 100);
       const offset = Number(q.offset ?? 0);
       const optedOut = q.optedOut === undefined ? undefined : q.optedOut === 'true';

@@ -1,9 +1,5 @@
 // JSON schemas of the members admin API: they validate requests (unknown fields refused), shape
 // responses (fields not listed are never sent) and generate the OpenAPI description.
-import { errorSchema } from '../alerts/schemas.js';
-
-export { errorSchema };
-
 const str = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra }) as const;
 const nullableStr = (description: string, extra: object = {}) => ({ type: ['string', 'null'], description, ...extra }) as const;
 

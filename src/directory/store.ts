@@ -86,10 +86,10 @@ export async function getMember(db: Database, id: number): Promise<MemberView> {
 function conflict(err: unknown, m: Partial<MemberFields>): never {
   const e = err as { code?: string; constraint?: string };
   if (e.code === '23505' && e.constraint === 'members_phone_key') {
-    throw new HttpError(409, 'phone_taken', `Another member already has the phone number ${m.phone}.`);
+    throw new HttpError('phone_taken', `Another member already has the phone number ${m.phone}.`);
   }
   if (e.code === '23505' && e.constraint === 'members_forum_username_key') {
-    throw new HttpError(409, 'forum_username_taken', `Another member already has the forum username ${m.forumUsername}.`);
+    throw new HttpError('forum_username_taken', `Another member already has the forum username ${m.forumUsername}.`);
   }
   throw new Error('write member', { cause: err });
 }
@@ -100,7 +100,7 @@ async function assertForumUsernameFree(db: Database, username: string | null | u
   let q = db.selectFrom('members').select('id').where(sql<string>`lower(forum_username)`, '=', username.toLowerCase());
   if (exceptId !== undefined) q = q.where('id', '<>', exceptId);
   if (await q.executeTakeFirst()) {
-    throw new HttpError(409, 'forum_username_taken', `Another member already has the forum username ${username}.`);
+    throw new HttpError('forum_username_taken', `Another member already has the forum username ${username}.`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -25,7 +26,7 @@ export function requireBearer(accepted: readonly string[]) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     if (!matchesAny(bearerToken(req), accepted)) {
       reply.header('WWW-Authenticate', 'Bearer');
-      return reply.code(401).send({ error: 'unauthorized', message: 'A valid admin token is required (Authorization: Bearer <token>).' });
+      return sendError(reply, 'unauthorized', 'A valid admin token is required (Authorization: Bearer <token>).');
     }
   };
 }

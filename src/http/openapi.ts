@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { errorSchema } from '../alerts/schemas.js';
+import { errorSchema } from './errors.js';
 
 export const DOCS_PATH = '/docs';
 /** The API description's version: change it when the admin API changes incompatibly. */

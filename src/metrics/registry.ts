@@ -8,13 +8,13 @@ import type { Database } from '../db/connect.js';
 import type { AlertSource, Channel } from '../db/schema.js';
 import type { Clock } from '../clock.js';
 
-export const INBOUND_OUTCOMES = ['processed', 'duplicate', 'part', 'stranger', 'ignored', 'bad_signature', 'bad_request', 'error'] as const;
+export const INBOUND_OUTCOMES = ['processed', 'duplicate', 'part', 'stranger', 'ignored', 'invalid_signature', 'invalid_request', 'error'] as const;
 export type InboundWebhookOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export const SEND_RESULTS = ['submitted', 'retried', 'failed_permanent'] as const;
 export type SendResult = (typeof SEND_RESULTS)[number];
 
-export const STATUS_WEBHOOK_OUTCOMES = ['recorded', 'superseded', 'unknown_message', 'bad_signature', 'bad_request', 'error'] as const;
+export const STATUS_WEBHOOK_OUTCOMES = ['recorded', 'superseded', 'unknown_message', 'invalid_signature', 'invalid_request', 'error'] as const;
 export type StatusWebhookOutcome = (typeof STATUS_WEBHOOK_OUTCOMES)[number];
 
 export const CHANNELS: readonly Channel[] = ['sms', 'email', 'forum'];
@@ -86,7 +86,7 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
 
   const inbound = new Counter({
     name: 'batsignal_inbound_webhooks_total',
-    help: 'Inbound SMS webhooks answered, by outcome (bad_signature: refused with 401).',
+    help: 'Inbound SMS webhooks answered, by outcome (invalid_signature: refused with 401).',
     labelNames: ['outcome'] as const,
     registers,
   });

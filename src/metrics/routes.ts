@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
-import { errorSchema } from '../alerts/schemas.js';
+import { errorSchema } from '../http/errors.js';
 
 export const METRICS_PATH = '/metrics';
 

@@ -97,8 +97,8 @@ export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): 
     },
     async (req) => {
       const phones = req.query.phones.split(',').filter((p) => p !== '');
-      if (phones.length > MAX_PHONES_PER_POLL) throw new HttpError(400, 'too_many_phones', `at most ${MAX_PHONES_PER_POLL} phones at once`);
-      if (!phones.every((p) => /^\+[1-9]\d{5,14}$/.test(p))) throw new HttpError(400, 'bad_phone', 'phones are E.164 numbers separated by commas');
+      if (phones.length > MAX_PHONES_PER_POLL) throw new HttpError('too_many_phones', `at most ${MAX_PHONES_PER_POLL} phones at once`);
+      if (!phones.every((p) => /^\+[1-9]\d{5,14}$/.test(p))) throw new HttpError('invalid_phone', 'phones are E.164 numbers separated by commas');
       const rows = await sim.messages(phones, req.query.after ?? '0', MAX_MESSAGES_PER_POLL + 1);
       return { messages: rows.slice(0, MAX_MESSAGES_PER_POLL).map(messageJson), more: rows.length > MAX_MESSAGES_PER_POLL };
     },
@@ -119,7 +119,7 @@ export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): 
     },
     async (req) => {
       const phone = normalisePhone(req.body.phone, config.defaultCountry);
-      if (!phone.ok) throw new HttpError(400, 'bad_phone', phone.reason);
+      if (!phone.ok) throw new HttpError('invalid_phone', phone.reason);
       const now = deps.clock();
       // Stored first, so the phone shows its own text above the reply the dispatcher may send at once.
       const stored = await sim.recordInbound(phone.e164, req.body.text, now);

@@ -4,6 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import { raiseFromForum, type ForumTopic } from '../inbound/forum-raise.js';
+import { sendError } from '../http/errors.js';
 
 // Topic payloads are a few kB; a post payload carries its cooked HTML too.
 const BODY_LIMIT = 512 * 1024;
@@ -47,12 +48,12 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: Route
   app.post('/webhooks/discourse', { bodyLimit: BODY_LIMIT }, async (req: FastifyRequest, reply: FastifyReply) => {
     const { config, db, clock } = deps;
     const secret = config.discourseWebhookSecret;
-    if (!secret) return reply.code(404).send({ error: 'not_configured', message: 'Raising from the forum is not configured (DISCOURSE_WEBHOOK_SECRET).' });
+    if (!secret) return sendError(reply, 'not_configured', 'Raising from the forum is not configured (DISCOURSE_WEBHOOK_SECRET).');
 
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyDiscourseSignature(secret, raw, req.headers['x-discourse-event-signature'])) {
       req.log.warn({ instance: header(req, 'x-discourse-instance'), event: header(req, 'x-discourse-event') }, 'discourse webhook: bad or missing signature');
-      return reply.code(401).send({ error: 'invalid_signature', message: 'X-Discourse-Event-Signature does not match.' });
+      return sendError(reply, 'invalid_signature', 'X-Discourse-Event-Signature does not match.');
     }
 
     const event = header(req, 'x-discourse-event');
@@ -64,10 +65,10 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: Route
     try {
       payload = JSON.parse(raw.toString('utf8'));
     } catch {
-      return reply.code(400).send({ error: 'invalid_json', message: 'Send the webhook as application/json.' });
+      return sendError(reply, 'invalid_json_body', 'Send the webhook as application/json.');
     }
     const topic = topicFromPayload(payload);
-    if (!topic) return reply.code(400).send({ error: 'invalid_payload', message: 'Not a topic_created payload.' });
+    if (!topic) return sendError(reply, 'invalid_request', 'Not a topic_created payload.');
 
     const log = req.log.child({ discourseEventId: eventId, topicId: topic.id });
     if (!config.discourse || topic.categoryId !== config.discourse.categoryId) return { result: 'ignored', reason: 'category' };

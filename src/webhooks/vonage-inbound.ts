@@ -9,6 +9,7 @@ import { parseInbound } from '../providers/vonage-sms/inbound.js';
 import { receiveInbound, type Converse, type PipelineDeps } from '../inbound/pipeline.js';
 import { converse } from '../conversation/handle.js';
 import { maskPhone } from '../directory/phone.js';
+import { INTERNAL_MESSAGE, sendError } from '../http/errors.js';
 
 export const INBOUND_PATH = '/webhooks/vonage/inbound';
 
@@ -30,28 +31,28 @@ export async function registerVonageInbound(app: FastifyInstance, deps: RouteDep
     const body = req.method === 'POST' ? req.body : undefined;
     const flat = stringParams(req.query, body);
     if ('error' in flat) {
-      req.log.info({ outcome: 'bad_request', problem: flat.error }, 'inbound sms');
-      metrics.inbound('bad_request');
-      return reply.code(400).send({ error: 'bad_request', message: flat.error });
+      req.log.info({ outcome: 'invalid_request', problem: flat.error }, 'inbound sms');
+      metrics.inbound('invalid_request');
+      return sendError(reply, 'invalid_request', flat.error);
     }
     const params = flat.params;
     const twice = sentTwice(req.query, body);
     if (twice) {
       const message = `field "${twice}" was sent both in the query string and in the body`;
-      req.log.info({ outcome: 'bad_request', problem: message }, 'inbound sms');
-      metrics.inbound('bad_request');
-      return reply.code(400).send({ error: 'bad_request', message });
+      req.log.info({ outcome: 'invalid_request', problem: message }, 'inbound sms');
+      metrics.inbound('invalid_request');
+      return sendError(reply, 'invalid_request', message);
     }
     if (signatureSecrets.length > 0 && !verifyVonageSignature(params, signatureSecrets, signatureMethod)) {
-      req.log.warn({ outcome: 'bad_signature', signed: params.sig !== undefined }, 'inbound sms');
-      metrics.inbound('bad_signature');
-      return reply.code(401).send({ error: 'bad_signature', message: 'missing or invalid webhook signature' });
+      req.log.warn({ outcome: 'invalid_signature', signed: params.sig !== undefined }, 'inbound sms');
+      metrics.inbound('invalid_signature');
+      return sendError(reply, 'invalid_signature', 'missing or invalid webhook signature');
     }
     const parsed = parseInbound(params);
     if (!parsed.ok) {
-      req.log.info({ outcome: 'bad_request', problem: parsed.message }, 'inbound sms');
-      metrics.inbound('bad_request');
-      return reply.code(400).send({ error: 'bad_request', message: parsed.message });
+      req.log.info({ outcome: 'invalid_request', problem: parsed.message }, 'inbound sms');
+      metrics.inbound('invalid_request');
+      return sendError(reply, 'invalid_request', parsed.message);
     }
     const sms = parsed.sms;
     const facts = {
@@ -68,7 +69,7 @@ export async function registerVonageInbound(app: FastifyInstance, deps: RouteDep
       // Rolled back: not marked seen, so Vonage's retry will bring it again.
       req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
       metrics.inbound('error');
-      return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
+      return sendError(reply, 'internal', INTERNAL_MESSAGE);
     }
     if (result.outcome !== 'duplicate') deps.outboxSignal?.touch();
     metrics.inbound(result.outcome);

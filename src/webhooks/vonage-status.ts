@@ -8,7 +8,7 @@ import { stringParams, verifyVonageSignature } from '../providers/vonage-sms/sig
 import { parseReceipt } from '../providers/vonage-sms/receipt.js';
 import { applyReceipt } from '../outbox/receipts.js';
 import { maskPhone } from '../directory/phone.js';
-import { noopMetrics } from '../metrics/registry.js';
+import { INTERNAL_MESSAGE, sendError } from '../http/errors.js';
 
 export const STATUS_PATH = '/webhooks/vonage/status';
 
@@ -29,21 +29,21 @@ export async function registerVonageStatus(app: FastifyInstance, deps: RouteDeps
     const twice = 'params' in flat ? sentTwice(req.query, body) : undefined;
     const problem = 'error' in flat ? flat.error : twice ? `field "${twice}" was sent both in the query string and in the body` : undefined;
     if (problem || !('params' in flat)) {
-      req.log.info({ outcome: 'bad_request', problem }, 'delivery receipt');
-      metrics.statusWebhook('bad_request');
-      return reply.code(400).send({ error: 'bad_request', message: problem });
+      req.log.info({ outcome: 'invalid_request', problem }, 'delivery receipt');
+      metrics.statusWebhook('invalid_request');
+      return sendError(reply, 'invalid_request', problem ?? 'malformed receipt');
     }
     const params = flat.params;
     if (signatureSecrets.length > 0 && !verifyVonageSignature(params, signatureSecrets, signatureMethod)) {
-      req.log.warn({ outcome: 'bad_signature', signed: params.sig !== undefined }, 'delivery receipt');
-      metrics.statusWebhook('bad_signature');
-      return reply.code(401).send({ error: 'bad_signature', message: 'missing or invalid webhook signature' });
+      req.log.warn({ outcome: 'invalid_signature', signed: params.sig !== undefined }, 'delivery receipt');
+      metrics.statusWebhook('invalid_signature');
+      return sendError(reply, 'invalid_signature', 'missing or invalid webhook signature');
     }
     const parsed = parseReceipt(params);
     if (!parsed.ok) {
-      req.log.info({ outcome: 'bad_request', problem: parsed.message }, 'delivery receipt');
-      metrics.statusWebhook('bad_request');
-      return reply.code(400).send({ error: 'bad_request', message: parsed.message });
+      req.log.info({ outcome: 'invalid_request', problem: parsed.message }, 'delivery receipt');
+      metrics.statusWebhook('invalid_request');
+      return sendError(reply, 'invalid_request', parsed.message);
     }
     const r = parsed.receipt;
     const facts = { clientRef: r.clientRef, messageId: r.messageId, to: r.msisdn ? maskPhone(r.msisdn) : undefined, status: r.status, error: r.error };
@@ -53,7 +53,7 @@ export async function registerVonageStatus(app: FastifyInstance, deps: RouteDeps
     } catch (err) {
       req.log.error({ outcome: 'error', ...facts, err }, 'delivery receipt');
       metrics.statusWebhook('error');
-      return reply.code(500).send({ error: 'internal', message: 'Something went wrong; it has been logged.' });
+      return sendError(reply, 'internal', INTERNAL_MESSAGE);
     }
     const outcome = !result.matched ? 'unknown_message' : result.applied ? 'recorded' : 'superseded';
     metrics.statusWebhook(outcome, r.status);

@@ -1,4 +1,8 @@
 // Shared by benchmarks: a fresh database (as tests get) and small statistics helpers.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { freshDatabase } from '../test/helpers/db.js';
 
 export async function benchDatabase(poolSize = 20) {
@@ -14,3 +18,39 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const fmt = (n: number, digits = 1) => n.toLocaleString('en-GB', { maximumFractionDigits: digits });
+
+/** pgbench from PATH or the PostgreSQL installation, if any. */
+export function findPgbench(): string | undefined {
+  const onPath = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath) return onPath;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  return versions.map((v) => path.join(root, v, 'bin', 'pgbench')).find((p) => existsSync(p));
+}
+
+/** Transactions/s of pgbench running `script` (pgbench syntax) for 10 s, or why it could not run. */
+export function pgbenchTps(url: string, script: string, clients: number): number | string {
+  const pgbench = findPgbench();
+  if (!pgbench) return 'not found (install postgresql-client)';
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-pgbench-'));
+  const file = path.join(dir, 'script.sql');
+  writeFileSync(file, script);
+  try {
+    const r = spawnSync(pgbench, ['-n', '-c', String(clients), '-j', '2', '-T', '10', '-f', file, url], { encoding: 'utf8' });
+    const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
+    return r.status === 0 && Number.isFinite(tps) ? tps : `failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resident set size of a process now, and its peak so far (Linux /proc), in MB. */
+export function rssOf(pid: number): { rssMb: number; peakMb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1]);
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}

@@ -8,6 +8,7 @@ import type { InboundOutcome, Member } from '../db/schema.js';
 import { fromVonage } from '../directory/phone.js';
 import { isInterpretedType, type InboundSms } from './message.js';
 import { lockSender, recordInbound } from './dedupe.js';
+import { intake } from './intake.js';
 import { assembleIfComplete, MAX_TEXT_PARTS, takeStaleGroups, tooLongGroupSeen } from './concat.js';
 import { replyToStranger } from './strangers.js';
 import { passesLoopCap, overInboundLimit } from './limits.js';
@@ -64,6 +65,14 @@ export function senderKey(msisdn: string, config: Config): string {
   return phone.ok ? phone.e164.slice(1) : msisdn;
 }
 
+const ownKeys = new WeakMap<Config, string>();
+/** Our own number as a sender key (computed once per config). */
+function ownKey(config: Config): string {
+  let k = ownKeys.get(config);
+  if (k === undefined) ownKeys.set(config, (k = senderKey(config.batsignalNumber, config)));
+  return k;
+}
+
 /** Reasons to acknowledge and record a text without interpreting it. */
 function ignoredBeforeSender(config: Config, sms: InboundSms): string | undefined {
   if (sms.to !== config.batsignalNumber) return 'wrong_to';
@@ -75,7 +84,7 @@ function ignoredBeforeSender(config: Config, sms: InboundSms): string | undefine
 async function classifySender(trx: Tx, config: Config, key: string, text: string | null, now: Date): Promise<Sender> {
   // Never talk to ourselves (a misrouted reply coming back), nor to short codes or alphanumeric
   // senders: those are machines, and answering a machine is how reply loops start.
-  if (key === senderKey(config.batsignalNumber, config)) return { kind: 'ignored', reason: 'own_number' };
+  if (key === ownKey(config)) return { kind: 'ignored', reason: 'own_number' };
   const phone = fromVonage(key, config.defaultCountry);
   if (!phone.ok) return { kind: 'ignored', reason: 'not_a_phone' };
   const member = await trx.selectFrom('members').selectAll().where('phone', '=', phone.e164).executeTakeFirst();
@@ -159,6 +168,22 @@ export async function receiveInbound(given: PipelineDeps, raw: InboundSms, now: 
       if (!whole) return stale ? { outcome: 'part', assembled: stale } : { outcome: 'part' };
       const sender = await classifySender(trx, deps.config, sms.msisdn, whole.text, now);
       return { ...(await interpret(trx, deps, sender, whole.text, now)), assembled: stale + 1 };
+    }
+
+    // The usual case, a single text from a phone number: one statement (intake.ts).
+    const phone = fromVonage(sms.msisdn, deps.config.defaultCountry);
+    if (phone.ok && sms.msisdn !== ownKey(deps.config)) {
+      const passes = passesLoopCap(sms.text);
+      const r = await intake(trx, sms, phone.e164, passes, deps.config.concatTimeoutSeconds, now);
+      if (!r.stale) {
+        if (r.stored === null) return { outcome: 'duplicate' };
+        const sender: Sender = !r.member
+          ? { kind: 'stranger', phone: phone.e164 }
+          : r.stored === 'ignored'
+            ? { kind: 'ignored', reason: 'rate_limited' }
+            : { kind: 'member', member: r.member, quiet: r.overCap };
+        return interpret(trx, deps, sender, sms.text, now);
+      }
     }
 
     const stale = await flushStale(trx, deps, sms.msisdn, now);

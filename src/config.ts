@@ -1,4 +1,5 @@
 // The only module that reads the environment. Everything else receives a Config.
+import { readFileSync } from 'node:fs';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 
 export type SignatureMethod = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
@@ -9,6 +10,28 @@ export interface VonageConfig {
   apiSecret: string;
   restHost: string | undefined;
 }
+
+/** Vonage's Messages API (recommended over the SMS API): an application id and its private key. */
+export interface VonageMessagesConfig {
+  applicationId: string;
+  /** PEM text (VONAGE_PRIVATE_KEY is the PEM or a path to it). */
+  privateKey: string;
+  /** VONAGE_MESSAGES_HOST (tests); absent: Vonage's. */
+  host: string | undefined;
+}
+
+export interface TwilioConfig {
+  accountSid: string;
+  /** Accepted on webhooks: current first, then TWILIO_AUTH_TOKEN_PREVIOUS during a rotation. */
+  authTokens: string[];
+  /** Our Twilio number, digits without '+'. */
+  number: string;
+  /** TWILIO_API_BASE (tests); absent: https://api.twilio.com. */
+  apiBase: string | undefined;
+}
+
+export type SmsProviderName = 'vonage' | 'twilio';
+export const SMS_PROVIDER_NAMES: readonly SmsProviderName[] = ['vonage', 'twilio'];
 
 export interface DiscourseConfig {
   url: string;
@@ -31,6 +54,15 @@ export interface Config {
   batsignalNumber: string; // digits only, as Vonage writes numbers (no '+')
   defaultCountry: CountryCode;
   vonage: VonageConfig | undefined;
+  /** Set: Vonage texts go through the Messages API (and its JWT-signed webhooks are accepted). */
+  vonageMessages: VonageMessagesConfig | undefined;
+  twilio: TwilioConfig | undefined;
+  /** SMS_PROVIDERS: configured providers in order of preference (empty: simulator or log). */
+  smsProviders: SmsProviderName[];
+  /** Sends per second per provider (VONAGE_RATE_PER_SECOND, TWILIO_RATE_PER_SECOND; default SMS_RATE_PER_SECOND). */
+  providerRates: Record<SmsProviderName, number>;
+  /** The base URL providers call us on (PUBLIC_URL); Twilio signs its webhooks over it. */
+  publicUrl: string | undefined;
   /** Secrets accepted on inbound webhooks: current first, then the previous one during a rotation. */
   signatureSecrets: string[];
   signatureMethod: SignatureMethod;
@@ -131,6 +163,63 @@ function requireTogether(env: Env, names: string[]): boolean {
   return true;
 }
 
+function privateKey(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  if (!v) return undefined;
+  let pem: string;
+  if (v.includes('-----BEGIN')) pem = v.replace(/\\n/g, '\n');
+  else {
+    try {
+      pem = readFileSync(v, 'utf8');
+    } catch {
+      throw new ConfigError(name, `is neither a PEM private key nor a readable file ("${v.slice(0, 80)}")`);
+    }
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]+-----END [A-Z ]*PRIVATE KEY-----/.test(pem)) throw new ConfigError(name, 'is not a PEM private key');
+  return pem;
+}
+
+/** VONAGE_APPLICATION_ID + VONAGE_PRIVATE_KEY, TWILIO_*, PUBLIC_URL and SMS_PROVIDERS, checked together. */
+function providerSettings(env: Env, vonageNumber: string | undefined, vonageSmsApi: boolean) {
+  const hasMessages = requireTogether(env, ['VONAGE_APPLICATION_ID', 'VONAGE_PRIVATE_KEY']);
+  const appId = str(env, 'VONAGE_APPLICATION_ID');
+  if (appId !== undefined && !/^[0-9a-fA-F-]{8,64}$/.test(appId)) throw new ConfigError('VONAGE_APPLICATION_ID', 'must be the application id Vonage shows (a UUID)');
+  const messagesHost = url(env, 'VONAGE_MESSAGES_HOST', ['http:', 'https:']);
+  const vonageMessages = hasMessages ? { applicationId: appId!, privateKey: privateKey(env, 'VONAGE_PRIVATE_KEY')!, host: messagesHost } : undefined;
+  if (vonageMessages && vonageNumber === undefined) throw new ConfigError('BATSIGNAL_NUMBER', 'is required when VONAGE_APPLICATION_ID is set');
+
+  const hasTwilio = requireTogether(env, ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_NUMBER']);
+  const sid = str(env, 'TWILIO_ACCOUNT_SID');
+  if (sid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(sid)) throw new ConfigError('TWILIO_ACCOUNT_SID', 'must be "AC" followed by 32 hexadecimal digits');
+  const token = secret(env, 'TWILIO_AUTH_TOKEN', 16);
+  const tokenPrevious = secret(env, 'TWILIO_AUTH_TOKEN_PREVIOUS', 16);
+  const twilioNumber = str(env, 'TWILIO_NUMBER')?.replace(/[\s()+-]/g, '');
+  if (twilioNumber !== undefined && !/^\d{6,15}$/.test(twilioNumber)) throw new ConfigError('TWILIO_NUMBER', 'must be an international number such as 447700900999');
+  const apiBase = url(env, 'TWILIO_API_BASE', ['http:', 'https:']);
+  const publicUrl = url(env, 'PUBLIC_URL', ['http:', 'https:']);
+  if (hasTwilio && !publicUrl) throw new ConfigError('PUBLIC_URL', 'is required when TWILIO_ACCOUNT_SID is set (Twilio signs its webhooks over it)');
+  const twilio = hasTwilio ? { accountSid: sid!, authTokens: [token!, ...(tokenPrevious ? [tokenPrevious] : [])], number: twilioNumber!, apiBase } : undefined;
+  if (twilio && vonageNumber === twilio.number) throw new ConfigError('TWILIO_NUMBER', 'must differ from BATSIGNAL_NUMBER (members may text either)');
+
+  const configured = { vonage: vonageSmsApi || vonageMessages !== undefined, twilio: twilio !== undefined };
+  const listed = str(env, 'SMS_PROVIDERS');
+  let smsProviders: SmsProviderName[];
+  if (listed === undefined) smsProviders = SMS_PROVIDER_NAMES.filter((n) => configured[n]);
+  else {
+    const names = listed.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+    for (const n of names) {
+      if (!SMS_PROVIDER_NAMES.includes(n as SmsProviderName)) throw new ConfigError('SMS_PROVIDERS', `"${n}" is not a provider (use vonage, twilio)`);
+      if (!configured[n as SmsProviderName]) {
+        throw new ConfigError('SMS_PROVIDERS', n === 'twilio' ? 'names twilio but TWILIO_ACCOUNT_SID is not set' : 'names vonage but neither VONAGE_APPLICATION_ID nor VONAGE_API_KEY is set');
+      }
+    }
+    if (new Set(names).size !== names.length) throw new ConfigError('SMS_PROVIDERS', 'names a provider twice');
+    if (names.length === 0) throw new ConfigError('SMS_PROVIDERS', 'is empty');
+    smsProviders = names as SmsProviderName[];
+  }
+  return { vonageMessages, twilio, smsProviders, publicUrl };
+}
+
 /** Parses and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): Config {
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
@@ -172,6 +261,16 @@ export function loadConfig(env: Env): Config {
     );
   }
 
+  const { vonageMessages, twilio, smsProviders, publicUrl } = providerSettings(env, digits, vonage !== undefined);
+  if (vonageMessages && !sigSecret && !allowUnsigned) {
+    throw new ConfigError('VONAGE_SIGNATURE_SECRET', 'is required with VONAGE_APPLICATION_ID (the Messages API signs its webhooks with it)');
+  }
+  const smsRate = num(env, 'SMS_RATE_PER_SECOND', 30, 0, 10000);
+  const providerRates = {
+    vonage: num(env, 'VONAGE_RATE_PER_SECOND', smsRate, 0, 10000),
+    twilio: num(env, 'TWILIO_RATE_PER_SECOND', smsRate, 0, 10000),
+  };
+
   const adminToken = secret(env, 'ADMIN_TOKEN', 16);
   if (!adminToken && databaseUrl) {
     throw new ConfigError('ADMIN_TOKEN', 'is required when DATABASE_URL is set (at least 16 characters)');
@@ -204,10 +303,15 @@ export function loadConfig(env: Env): Config {
     batsignalNumber: digits ?? '447700900000',
     defaultCountry: country,
     vonage,
+    vonageMessages,
+    twilio,
+    smsProviders,
+    providerRates,
+    publicUrl,
     signatureSecrets: [sigSecret, sigPrevious].filter((s): s is string => s !== undefined),
     signatureMethod: method as SignatureMethod,
     allowUnsigned,
-    smsRatePerSecond: num(env, 'SMS_RATE_PER_SECOND', 30, 0, 10000),
+    smsRatePerSecond: smsRate,
     adminToken,
     adminTokenPrevious: secret(env, 'ADMIN_TOKEN_PREVIOUS', 16),
     metricsToken: secret(env, 'METRICS_TOKEN', 16),

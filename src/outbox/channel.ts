@@ -17,7 +17,14 @@ export type SendOutcome =
  */
 export interface Sender {
   readonly channel: Channel;
-  send(row: OutboxRow): Promise<SendOutcome>;
+  /** `row` is a claimed row: `rateKey` names the rate schedule (rate_limits row) that paced it. */
+  send(row: OutboxRow & { rateKey?: string }): Promise<SendOutcome>;
+  /**
+   * The rate to claim at now, and the rate_limits row that holds it across instances. Absent: the
+   * channel's own row at the dispatcher's ratePerSecond. SMS failover answers with the preferred
+   * provider's schedule ('sms:twilio' at its rate), so the claim follows the provider in use.
+   */
+  pace?(): { key: string; perSecond: number };
 }
 
 /** What the SMS channel hands an SMS provider (src/providers/failover.ts makes one per row). */

@@ -13,11 +13,15 @@ export interface ClaimOptions {
   intervalMs?: number;
   /** Claim only while the shared schedule ends less than this far ahead (keeps slots near, claims small). */
   horizonMs?: number;
+  /** The rate_limits row whose schedule the slots come from (default: the channel's). */
+  rateKey?: string;
 }
 
 export interface ClaimedRow extends OutboxRow {
   /** When to send, in ms from the claim (0 without a rate limit). */
   sendInMs: number;
+  /** The rate schedule its slot came from (absent without a rate limit). */
+  rateKey?: string;
 }
 
 type Raw = OutboxRow & { start_in_ms: number | null };
@@ -44,7 +48,7 @@ export async function claimDue(db: Database, channel: Channel, o: ClaimOptions):
   const r = await sql<Raw>`
     WITH slot AS (
       SELECT greatest(next_slot, now()) AS start FROM rate_limits
-      WHERE channel = ${channel} AND next_slot < now() + ${o.horizonMs ?? 1000}::float8 * interval '1 millisecond'
+      WHERE channel = ${o.rateKey ?? channel} AND next_slot < now() + ${o.horizonMs ?? 1000}::float8 * interval '1 millisecond'
       FOR UPDATE
     ), c AS (
       SELECT id FROM outbox
@@ -60,13 +64,14 @@ export async function claimDue(db: Database, channel: Channel, o: ClaimOptions):
     ), reserve AS (
       UPDATE rate_limits
       SET next_slot = (SELECT start FROM slot) + (SELECT count(*) FROM u) * ${o.intervalMs}::float8 * interval '1 millisecond'
-      WHERE channel = ${channel} AND EXISTS (SELECT 1 FROM u)
+      WHERE channel = ${o.rateKey ?? channel} AND EXISTS (SELECT 1 FROM u)
       RETURNING 1
     )
     SELECT u.*, (extract(epoch FROM (SELECT start FROM slot) - now()) * 1000)::float8 AS start_in_ms FROM u`.execute(db);
   const rows = sortByUrgency(r.rows);
   const start = rows[0]?.start_in_ms ?? 0;
-  return rows.map(({ start_in_ms: _s, ...row }, i) => ({ ...row, sendInMs: Math.max(0, start + i * o.intervalMs!) }));
+  const rateKey = o.rateKey ?? channel;
+  return rows.map(({ start_in_ms: _s, ...row }, i) => ({ ...row, sendInMs: Math.max(0, start + i * o.intervalMs!), rateKey }));
 }
 
 const sortByUrgency = <T extends OutboxRow>(rows: T[]): T[] =>

@@ -58,7 +58,10 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
   const random = options.random ?? Math.random;
   const metrics = options.metrics ?? noopMetrics;
   const channel = sender.channel;
-  const plan = ratePlan(o.ratePerSecond ?? 0, o.batch);
+  // The sender may change its pace (SMS failover to a provider with another rate): read before each claim.
+  const paceNow = () => sender.pace?.() ?? { key: channel, perSecond: o.ratePerSecond ?? 0 };
+  let pace = paceNow();
+  let plan = ratePlan(pace.perSecond, o.batch);
   const completer = createCompleter(db, { flushMs: o.flushMs, onError: (err) => log.error({ err, channel }, 'recording send outcomes failed; will retry') });
 
   const ready: ClaimedRow[] = []; // slot reached, waiting for a free request
@@ -142,9 +145,13 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
       if (n > 0) log.warn({ channel, rows: n, graceMs: o.receiptGraceMs }, 'took back rows whose lease expired');
     }
     while (!stopping) {
+      if (sender.pace) {
+        pace = paceNow();
+        plan = ratePlan(pace.perSecond, o.batch);
+      }
       const limit = Math.min(plan.batch, room());
       if (limit <= 0) return;
-      const rows = await claimDue(db, channel, { limit, leaseMs: o.leaseMs, intervalMs: plan.intervalMs, horizonMs: plan.horizonMs });
+      const rows = await claimDue(db, channel, { limit, leaseMs: o.leaseMs, intervalMs: plan.intervalMs, horizonMs: plan.horizonMs, rateKey: pace.key });
       if (stopping) {
         await releaseUnsent(db, rows);
         return;
@@ -173,10 +180,10 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
   }
 
   // Limited: poll at least twice per batch of slots, so the shared schedule never runs dry.
-  const pollMs = plan.intervalMs === undefined ? o.pollMs : Math.max(10, Math.min(o.pollMs, (plan.batch * plan.intervalMs) / 2));
+  const pollMs = () => (plan.intervalMs === undefined ? o.pollMs : Math.max(10, Math.min(o.pollMs, (plan.batch * plan.intervalMs) / 2)));
   const poll = () => {
     pump();
-    pollTimer = setTimeout(poll, pollMs);
+    pollTimer = setTimeout(poll, pollMs());
     pollTimer.unref?.();
   };
   poll();

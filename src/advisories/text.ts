@@ -64,18 +64,35 @@ export function advisoryManyTemplate(a: AdvisoryWords): string {
 
 /** Half-way reminder to contacts of organisations that have not responded. */
 export function advisoryReminderText(a: AdvisoryWords, waiting: number, of: number): string {
-  const who = of > 1 ? ` No response yet for ${n(waiting)} of your ${orgs(of)}.` : ' No response yet.';
+  return reminder(a, of > 1 ? ` No response yet for ${n(waiting)} of your ${orgs(of)}.` : ' No response yet.');
+}
+
+function reminder(a: AdvisoryWords, who: string): string {
   return `Reminder: ${advisoryHead(a)}: ${flat(a.title)}.${who} ${respond(a)}${exerciseTail(a)}`;
 }
 
 /** At the deadline, to deputies (and, when it went via the support unit, the organisation's own primary contacts). */
 export function advisoryEscalationText(a: AdvisoryWords, orgNames: readonly string[]): string {
-  const which = orgNames.length === 1 ? flat(orgNames[0]!) : orgs(orgNames.length);
+  return escalation(a, orgNames.length === 1 ? flat(orgNames[0]!) : orgs(orgNames.length));
+}
+
+function escalation(a: AdvisoryWords, which: string): string {
   return (
     `OVERDUE ${advisoryHead(a)}: ${flat(a.title)}. No response from ${which} by the deadline. ` +
     `Please reply ACK ${a.number}, then AFFECTED ${a.number} or NOT AFFECTED ${a.number}. Details by email.${exerciseTail(a)}`
   );
 }
+
+/** The escalation text with "which organisation(s)" left as COUNT_PLACEHOLDER (filled in SQL). */
+export function advisoryEscalationTemplate(a: AdvisoryWords): string {
+  return escalation(a, COUNT_PLACEHOLDER);
+}
+
+/** The reminder for a contact of several organisations, waiting and total left as placeholders (filled in SQL). */
+export function advisoryReminderTemplate(a: AdvisoryWords): string {
+  return reminder(a, ` No response yet for ${COUNT_PLACEHOLDER} of your ${OF_PLACEHOLDER} organisations.`);
+}
+export const OF_PLACEHOLDER = '\u0002';
 
 /** Email subject: the same head, then the title. */
 export function advisorySubject(a: Pick<AdvisoryWords, 'number' | 'severity' | 'title' | 'exercise'>): string {

@@ -8,6 +8,7 @@ import { registerVonageInbound } from './webhooks/vonage-inbound.js';
 import { registerVonageStatus } from './webhooks/vonage-status.js';
 import { registerDiscourseWebhook } from './webhooks/discourse.js';
 import { registerAlertRoutes } from './alerts/routes.js';
+import { registerAdvisoryRoutes } from './advisories/routes.js';
 import { registerDashboard } from './web/dashboard.js';
 import { registerMembersPage } from './web/members.js';
 import { registerWebAssets } from './web/static.js';
@@ -53,6 +54,7 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
   await app.register(async (s) => registerVonageStatus(s, deps));
   await app.register(async (s) => registerDiscourseWebhook(s, deps));
   await app.register(async (s) => registerAlertRoutes(s, deps));
+  await app.register(async (s) => registerAdvisoryRoutes(s, deps));
   await app.register(async (s) => registerWebAssets(s));
   await app.register(async (s) => registerDashboard(s, deps));
   await app.register(async (s) => registerMembersPage(s, deps));

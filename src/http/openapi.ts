@@ -12,6 +12,7 @@ export const API_VERSION = '1.0.0';
 
 const TAGS = [
   { name: 'alerts', description: 'Alerts, their delivery and acknowledgement counts, and who has not acknowledged.' },
+  { name: 'advisories', description: 'National advisories: targeted by organisation type, region, ODS code and product, routed to named contacts, with a response per organisation.' },
   { name: 'members', description: 'The members who receive alerts: list, add, change, remove, import a spreadsheet, opt-outs.' },
   { name: 'exercise', description: 'Exercise mode: every new raise is an exercise until it is switched off.' },
   { name: 'webhooks', description: 'Called by Vonage and Discourse; authenticated by their signatures, not a token.' },

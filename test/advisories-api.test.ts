@@ -1,0 +1,64 @@
+// POST /api/advisories: the admin API's answers, its refusals in words, and admin-only access.
+import t from 'tap';
+import { sql } from 'kysely';
+import { freshDatabase } from './helpers/db.js';
+import { adminApp, bearer } from './helpers/alert-fixtures.js';
+import { addContacts, addOrganisations } from './helpers/advisory-fixtures.js';
+
+const NOW = new Date('2026-12-01T09:00:00Z');
+
+t.test('POST /api/advisories', async (t) => {
+  const { db } = await freshDatabase(t);
+  await addOrganisations(db, [
+    { odsCode: 'CSU01', name: 'North CSU', type: 'csu', products: ['Windows'] },
+    { odsCode: 'RX1', name: 'Northtown Trust', type: 'trust', products: ['Juniper ScreenOS'] },
+    { odsCode: 'RX2', name: 'Southtown Trust', type: 'trust', products: null },
+    { odsCode: 'A81001', name: 'Riverside Surgery', type: 'gp_practice', itSupport: 'CSU01', routing: 'via_support', products: ['Juniper ScreenOS'] },
+  ]);
+  await addContacts(db, [{ name: 'Cas CSU', odsCode: 'CSU01' }, { name: 'Rita Northtown', odsCode: 'RX1' }]);
+  const app = await adminApp(db, () => NOW);
+  t.teardown(() => app.close());
+  const post = (payload: unknown, headers: Record<string, string> = bearer) => app.inject({ method: 'POST', url: '/api/advisories', headers, payload: payload as object });
+  const body = { title: 'Juniper ScreenOS backdoor', body: 'Patch ScreenOS now.', severity: 'high', target: { products: ['juniper screenos'] } };
+
+  t.equal((await post(body, {})).statusCode, 401, 'admin token required');
+
+  const dry = await post({ ...body, dryRun: true });
+  t.equal(dry.statusCode, 200);
+  const d = dry.json();
+  t.same([d.number, d.dryRun, d.organisations, d.recipients], [null, true, { targeted: 3, reachable: 2, unreachable: 1, estateUnknown: 1 }, 2]);
+  t.same(d.unreachableOrganisations, [{ odsCode: 'RX2', name: 'Southtown Trust' }]);
+  t.same(d.preview.map((o: { odsCode: string; contacts: { name: string; route: string }[] }) => [o.odsCode, o.contacts.map((c) => `${c.name}:${c.route}`)]), [
+    ['A81001', ['Cas CSU:via_support']],
+    ['RX1', ['Rita Northtown:direct']],
+    ['RX2', []],
+  ]);
+  const none = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox`.execute(db);
+  t.equal(none.rows[0]!.n, 0, 'the dry run sent nothing');
+
+  const sent = await post(body);
+  t.equal(sent.statusCode, 201);
+  const s = sent.json();
+  t.same([s.number, s.respondBy, s.organisations, s.recipients, s.texts], [1, '2026-12-03T09:00:00.000Z', { targeted: 3, reachable: 2, unreachable: 1, estateUnknown: 1 }, 2, 2]);
+  t.notOk('preview' in s);
+
+  const refusals: [unknown, string, RegExp][] = [
+    [{ ...body, target: {} }, 'invalid_advisory', /target is empty: an advisory to nobody is an error.*\{"all": true\}/],
+    [{ ...body, target: { types: ['hospital'] } }, 'invalid_advisory', /unknown organisation type "hospital"/],
+    [{ ...body, body: 'x'.repeat(10_001) }, 'invalid_advisory', /body is 10,001 characters; at most 10,000/],
+    [{ ...body, severity: 'urgent', title: '' }, 'invalid_advisory', /title is required.*severity must be one of/],
+    [{ ...body, target: { odsCodes: ['RX1', 'Q99999'] } }, 'unknown_organisation', /unknown ODS code in target.odsCodes: Q99999/],
+    [{ ...body, target: { types: ['social_care'] } }, 'no_organisations', /no organisation matches the target/],
+    [[1, 2], 'invalid_advisory', /JSON object/],
+  ];
+  for (const [payload, code, re] of refusals) {
+    const r = await post(payload);
+    t.equal(r.statusCode, 400, code);
+    t.equal(r.json().error, code);
+    t.match(r.json().message, re);
+  }
+  const all = await post({ ...body, target: { all: true }, severity: 'low' });
+  t.equal(all.statusCode, 201, 'everybody, said explicitly');
+  t.equal(all.json().organisations.targeted, 4, 'every organisation, the CSU too');
+  t.equal(all.json().respondBy, null, 'low: no deadline');
+});

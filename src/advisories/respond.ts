@@ -46,14 +46,23 @@ export async function advisoryFacts(trx: Tx, n: number): Promise<AdvisoryFacts |
   return r ? { number: r.number, title: r.title, severity: r.severity, respondBy: r.respond_by, exercise: r.exercise } : null;
 }
 
-/** The newest advisory this member received that has an organisation of theirs still without a response. */
-export async function newestOpenAdvisory(trx: Tx, memberId: number): Promise<number | null> {
-  const r = await sql<{ advisory: number }>`
-    SELECT c.advisory FROM advisory_contacts c
-    JOIN advisory_organisations o ON o.advisory = c.advisory AND o.ods_code = c.ods_code
-    WHERE c.member_id = ${memberId} AND o.response = 'no_response'
-    ORDER BY c.advisory DESC LIMIT 1`.execute(trx);
-  return r.rows[0]?.advisory ?? null;
+/**
+ * The advisory a reply is about, or null when it is about a peer alert (or nothing): the named
+ * number if that is an advisory; for a bare reply, the newest open alert the member received
+ * (unacknowledged only, for a bare ACK) when that one is an advisory.
+ */
+export async function advisoryFor(trx: Tx, memberId: number, alert: number | null, unackedOnly: boolean): Promise<number | null> {
+  if (alert !== null) {
+    if (!Number.isSafeInteger(alert) || alert < 1 || alert > 2147483647) return null;
+    const r = await sql<{ number: number }>`SELECT number FROM advisories WHERE number = ${alert}`.execute(trx);
+    return r.rows[0]?.number ?? null;
+  }
+  const r = await sql<{ number: number; kind: string }>`
+    SELECT d.alert_number AS number, a.kind FROM deliveries d JOIN alerts a ON a.number = d.alert_number
+    WHERE d.member_id = ${memberId} AND a.status = 'open' AND (NOT ${unackedOnly}::boolean OR d.acked_at IS NULL)
+    ORDER BY d.alert_number DESC LIMIT 1`.execute(trx);
+  const row = r.rows[0];
+  return row && row.kind === 'advisory' ? row.number : null;
 }
 
 /** A word after the number that is an ODS code: it has a digit (letters-only words are words), or is one of theirs. */

@@ -98,3 +98,12 @@ export const OF_PLACEHOLDER = '\u0002';
 export function advisorySubject(a: Pick<AdvisoryWords, 'number' | 'severity' | 'title' | 'exercise'>): string {
   return `${a.exercise ? 'EXERCISE ' : ''}NHS CYBER ADVISORY #${a.number} (${a.severity.toUpperCase()}): ${flat(a.title)}`;
 }
+
+/** The start of a text, cut at a word boundary, with "..." when cut (for one-text summaries). */
+export function headline(text: string, max: number): string {
+  const f = text.replace(/\s+/g, ' ').trim();
+  if (f.length <= max) return f;
+  const cut = f.slice(0, max - 3);
+  const space = cut.lastIndexOf(' ');
+  return (space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s.,;:-]+$/, '') + '...';
+}

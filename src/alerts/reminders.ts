@@ -46,6 +46,7 @@ export async function sweepReminders(db: Database, config: Pick<Config, 'reminde
     .selectFrom('alerts')
     .select(['number', 'raiser_name', 'raiser_org', 'summary', 'exercise'])
     .where('status', '=', 'open')
+    .where('kind', '=', 'peer') // advisories have their own deadlines (src/advisories/sweep.ts)
     .where('created_at', '<=', sentBefore)
     .execute();
   if (open.length === 0) return 0;
@@ -64,7 +65,7 @@ export async function sweepReminders(db: Database, config: Pick<Config, 'reminde
           SELECT d.alert_number, d.member_id
           FROM deliveries d
           JOIN texts t ON t.alert_number = d.alert_number
-          JOIN alerts a ON a.number = d.alert_number AND a.status = 'open'
+          JOIN alerts a ON a.number = d.alert_number AND a.status = 'open' AND a.kind = 'peer'
           JOIN members m ON m.id = d.member_id AND NOT m.opted_out
           JOIN outbox o ON o.id = d.sms_outbox_id AND o.state = 'sent' AND o.sent_at <= ${sentBefore}
           WHERE d.acked_at IS NULL AND d.reminded_at IS NULL

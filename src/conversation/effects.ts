@@ -13,18 +13,55 @@ import { recordSituation } from '../alerts/situation.js';
 import { sendFollowUp } from '../alerts/followup.js';
 import { otherChannels } from '../outbox/write.js';
 import type { Metrics } from '../metrics/registry.js';
+import { advisoryFor, answerAdvisory } from '../advisories/respond.js';
+import { advisoryHeader, advisorySummary } from '../advisories/report.js';
+import type { Answer } from '../advisories/response.js';
+
+/** An advisory answer's reply; null when the number turned out not to be an advisory. */
+async function advisoryReply(trx: Tx, member: Member, n: number, answer: Answer, words: string, now: Date): Promise<string[] | null> {
+  const r = await answerAdvisory(trx, member, n, answer, words, now);
+  return r.outcome === 'notAdvisory' ? null : [replies.advisoryAnswer(r)];
+}
+
+/** STATUS for an advisory (admins), or null when the alert asked about is not one. */
+async function advisoryStatus(trx: Tx, member: Member, alert: number | null, now: Date): Promise<string[] | null> {
+  let n = alert;
+  if (n === null) {
+    if (member.role !== 'admin') return null;
+    const newest = await trx.selectFrom('alerts').select(['number', 'kind']).orderBy('number', 'desc').limit(1).executeTakeFirst();
+    if (!newest || newest.kind !== 'advisory') return null;
+    n = newest.number;
+  }
+  const h = await advisoryFor(trx, member.id, n, false);
+  if (h === null) return null;
+  if (member.role !== 'admin') return [replies.advisoryStatusAdminsOnly(h)];
+  const header = await advisoryHeader(trx, h);
+  return header ? [replies.advisoryStatus(header, await advisorySummary(trx, h, now))] : null;
+}
 
 /** `deps.metrics`: counts alerts and ACKs; the caller's (afterCommit) counts them once its transaction commits. */
 export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, effect: Effect, now: Date): Promise<string[]> {
   switch (effect.kind) {
     case 'ack': {
+      const adv = await advisoryFor(trx, member.id, effect.alert, true);
+      const a = adv === null ? null : await advisoryReply(trx, member, adv, 'ack', effect.text ?? '', now);
+      if (a) return a;
       const r = await recordAck(trx, member.id, effect.alert, now);
       if (r.outcome === 'acknowledged') deps.metrics?.acknowledged();
       return [ackReply(r)];
     }
     case 'status':
-      return [await statusReply(trx, member, effect.alert, now)];
+      return (await advisoryStatus(trx, member, effect.alert, now)) ?? [await statusReply(trx, member, effect.alert, now)];
+    case 'resolved': {
+      const adv = await advisoryFor(trx, member.id, effect.alert, false);
+      const a = adv === null ? null : await advisoryReply(trx, member, adv, 'resolved', effect.text, now);
+      if (a) return a;
+      return [effect.alert === null ? replies.resolvedNothingOpen() : replies.resolvedNotAdvisory(effect.alert)];
+    }
     case 'situation': {
+      const adv = await advisoryFor(trx, member.id, effect.alert, false);
+      const a = adv === null ? null : await advisoryReply(trx, member, adv, effect.situation, effect.text, now);
+      if (a) return a;
       const r = await recordSituation(trx, member, effect.alert, effect.situation, effect.text, now);
       switch (r.outcome) {
         case 'recorded':

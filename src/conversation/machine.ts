@@ -20,7 +20,9 @@ export const IDLE: ConversationState = { name: 'idle' };
 
 export type Effect =
   | { kind: 'createAlert'; summary: string; exercise: boolean }
-  | { kind: 'ack'; alert: number | null }
+  /** text: words after the number (an advisory answer may name one ODS code). */
+  | { kind: 'ack'; alert: number | null; text?: string }
+  | { kind: 'resolved'; alert: number | null; text: string }
   | { kind: 'status'; alert: number | null }
   | { kind: 'optOut' }
   | { kind: 'optIn' }
@@ -80,6 +82,7 @@ export function contextNeeds(state: ConversationState | null, cmd: Command): Nee
     case 'allclear':
       return { ...none, state: true, alert: cmd.alert };
     case 'situation':
+    case 'resolved':
       // In the middle of a raise, "Affected: ..." is more likely the description.
       return { ...none, state: true, audienceSize: s.name === 'awaitingDescription' };
     case 'yes':
@@ -210,7 +213,10 @@ export function step(state: ConversationState, cmd: Command, ctx: StepContext, n
     case 'ack':
       // A bare OK in the middle of a raise is more likely an answer than an acknowledgement.
       if (cmd.loose && cmd.alert === null && state.name !== 'idle' && !isExpired(state, now)) break;
-      return out(state, null, [{ kind: 'ack', alert: cmd.alert }]);
+      return out(state, null, [cmd.text === undefined ? { kind: 'ack', alert: cmd.alert } : { kind: 'ack', alert: cmd.alert, text: cmd.text }]);
+    case 'resolved':
+      if (state.name === 'awaitingDescription' && !isExpired(state, now)) return step(state, { kind: 'text', text: cmd.raw }, ctx, now);
+      return out(state, null, [{ kind: 'resolved', alert: cmd.alert, text: cmd.text }]);
     case 'situation':
       if (state.name === 'awaitingDescription' && !isExpired(state, now)) return step(state, { kind: 'text', text: cmd.raw }, ctx, now);
       return out(state, null, [{ kind: 'situation', situation: cmd.situation, alert: cmd.alert, text: cmd.text }]);

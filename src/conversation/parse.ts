@@ -14,7 +14,8 @@ export type Command =
   | { kind: 'confirm'; code: string | null }
   | { kind: 'cancel' }
   /** loose: said as OK/OKAY, which is an ACK unless the member is in the middle of a raise. */
-  | { kind: 'ack'; alert: number | null; loose: boolean }
+  /** text: words after the number, when there are any ("ACK 14 A81001": an advisory answer for one organisation). */
+  | { kind: 'ack'; alert: number | null; loose: boolean; text?: string }
   | { kind: 'status'; alert: number | null }
   | { kind: 'help' }
   | { kind: 'stop' }
@@ -24,6 +25,8 @@ export type Command =
   /** AFFECTED / NOT AFFECTED / NEED HELP [n] [words]: how it is at the member's organisation. */
   /** raw: the whole text, for when it turns out to be a raise's description ("Affected: EMIS at 3 sites"). */
   | { kind: 'situation'; situation: SituationWord; alert: number | null; text: string; raw: string }
+  /** RESOLVED [n] [ODS code]: an advisory's last answer for the organisation(s). */
+  | { kind: 'resolved'; alert: number | null; text: string; raw: string }
   | { kind: 'text'; text: string };
 
 export type SituationWord = 'affected' | 'not_affected' | 'need_help';
@@ -52,7 +55,7 @@ const WORDS = new Map<string, Command>([
   ['UNSTOP', { kind: 'start' }],
 ]);
 
-const ACK = new RegExp(String.raw`^(ACK|ACKNOWLEDGE|ACKNOWLEDGED)(?:${NUM})?(?:\b.*)?$`, 's');
+const ACK = new RegExp(String.raw`^(ACK|ACKNOWLEDGE|ACKNOWLEDGED)(?:${NUM})?(?:\b(.*))?$`, 's');
 const OK = new RegExp(String.raw`^(OK|OKAY)(?:${NUM})?$`);
 const STATUS = new RegExp(String.raw`^STATUS(?:${NUM})?$`);
 const CONFIRM = /^CONFIRM(?:ED)?\s*[:#]?\s*([\d\s-]*)$/;
@@ -60,6 +63,7 @@ const RAISE = /^RAISE\b[\s:,.-]*(?:(EXERCISE)\b[\s:,.-]*)?(.*)$/is;
 const UPDATE = new RegExp(String.raw`^UPDATE(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 const ALLCLEAR = new RegExp(String.raw`^ALL[\s-]*CLEAR(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 // "NOT AFFECTED 12", "not-affected", "Unaffected #12", "AFFECTED 12 3 PCs down", "need help 12 no backups".
+const RESOLVED = new RegExp(String.raw`^RESOLVED?(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 const SITUATION = new RegExp(String.raw`^(NOT[\s-]*AFFECTED|UNAFFECTED|AFFECTED|NEED[\s-]*HELP)(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 
 /**
@@ -130,7 +134,10 @@ export function parseCommand(input: string): Command {
   let m = OK.exec(upper);
   if (m) return { kind: 'ack', alert: num(m[2]), loose: true };
   m = ACK.exec(upper);
-  if (m) return { kind: 'ack', alert: num(m[2]), loose: false };
+  if (m) {
+    const rest = m[3]?.trim() ?? '';
+    return rest === '' ? { kind: 'ack', alert: num(m[2]), loose: false } : { kind: 'ack', alert: num(m[2]), loose: false, text: rest };
+  }
   m = STATUS.exec(upper);
   if (m) return { kind: 'status', alert: num(m[1]) };
   m = CONFIRM.exec(upper);
@@ -147,6 +154,8 @@ export function parseCommand(input: string): Command {
   if (m) return { kind: 'update', alert: num(m[1]), text: words(m[2]!) ?? '' };
   m = ALLCLEAR.exec(own);
   if (m) return { kind: 'allclear', alert: num(m[1]), text: words(m[2]!) ?? '' };
+  m = RESOLVED.exec(own);
+  if (m) return { kind: 'resolved', alert: num(m[1]), text: words(m[2]!) ?? '', raw: text };
   m = SITUATION.exec(own);
   if (m) {
     const w = m[1]!.toUpperCase();

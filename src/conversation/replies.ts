@@ -3,6 +3,9 @@
 // and each one says what to send next.
 
 import type { SituationWord } from './parse.js';
+import type { AnswerResult } from '../advisories/respond.js';
+import type { AdvisoryHeader, AdvisorySummary } from '../advisories/report.js';
+import { formatDayTime, headline } from '../advisories/text.js';
 
 export type FlowKind = 'raise' | 'update' | 'allclear';
 
@@ -94,6 +97,19 @@ export const replies = {
       ? `You raised #${alert}; AFFECTED, NOT AFFECTED and NEED HELP are for its recipients. Text STATUS ${alert} for the picture.`
       : `Alert #${alert} was not sent to you. Reply AFFECTED, NOT AFFECTED or NEED HELP alone for your newest alert.`,
 
+  // advisories (national, by number like alerts)
+  advisoryAnswer: (r: Exclude<AnswerResult, { outcome: 'notAdvisory' }>) => advisoryAnswer(r),
+  resolvedNotAdvisory: (alert: number) =>
+    `RESOLVED is for advisories, and #${alert} is not one. For a peer alert reply AFFECTED ${alert} or NOT AFFECTED ${alert}.`,
+  resolvedNothingOpen: () => 'Nothing to resolve: no open advisory was sent to you. RESOLVED 14 answers advisory #14.',
+  advisoryStatus: (h: AdvisoryHeader, s: AdvisorySummary) =>
+    `${h.exercise ? 'EXERCISE ' : ''}ADVISORY #${h.number} (${h.severity.toUpperCase()}) ${headline(h.title, 40)}` +
+    `${h.respondBy ? `, respond by ${formatDayTime(h.respondBy)}` : ''}: ${n(s.targeted)} organisations, ` +
+    `${n(s.responded)} responded (${n(s.onTime)} on time), ${n(s.affected)} affected, ${n(s.notAffected)} not affected, ` +
+    `${n(s.resolved)} resolved, ${n(s.overdue)} overdue, ${n(s.unreachable)} unreachable` +
+    `${s.needHelp > 0 ? `, ${n(s.needHelp)} need${s.needHelp === 1 ? 's' : ''} help` : ''}. Text STATUS ${h.number} to refresh.`,
+  advisoryStatusAdminsOnly: (alert: number) => `STATUS for advisory #${alert} is for admins. Send HELP for the commands.`,
+
   // opt out
   stopped: () => 'You will no longer get Batsignal alert texts. Text START to rejoin.',
   started: () => 'You will get Batsignal alert texts again. Text STOP to opt out.',
@@ -106,6 +122,39 @@ export const replies = {
         ? 'Your raise is waiting for a description, or CANCEL.'
         : `Your ${flowName(kind)} is waiting: reply CONFIRM and the code, or CANCEL.`,
 };
+
+const ADVISORY_WORDS = { ack: 'ACK', affected: 'AFFECTED', not_affected: 'NOT AFFECTED', resolved: 'RESOLVED', need_help: 'NEED HELP' } as const;
+
+function advisoryAnswer(r: Exclude<AnswerResult, { outcome: 'notAdvisory' }>): string {
+  const a = r.advisory;
+  const head = `${a.exercise ? 'EXERCISE ' : ''}Advisory #${a.number}`;
+  switch (r.outcome) {
+    case 'notReceived':
+      return `${head} was not sent to you, so there is nothing to answer for it. Reply ACK alone for your newest alert.`;
+    case 'unknownOrganisation': {
+      const shown = r.yours.slice(0, 3).join(', ') + (r.yours.length > 3 ? ` and ${n(r.yours.length - 3)} more` : '');
+      return `${r.odsCode} is not one of the organisations you received #${a.number} for (yours: ${shown}). Nothing was recorded. Reply without a code to answer for all.`;
+    }
+    case 'recorded': {
+      const scope = r.single ? `${r.single.odsCode} ${headline(r.single.name, 40)}` : `your ${n(r.organisations)} organisations`;
+      const word = ADVISORY_WORDS[r.answer];
+      const late = r.late && a.respondBy ? ` Recorded as late: the deadline was ${formatDayTime(a.respondBy)}.` : '';
+      if (r.changed === 0 && r.answer !== 'need_help') return `${head}: already recorded for ${scope}; nothing changed (a resolved organisation stays resolved).`;
+      const part = r.unchanged > 0 && r.answer !== 'need_help' ? ` (${n(r.unchanged)} already further on, unchanged)` : '';
+      const what = r.single || r.organisations === 1 ? scope : `${n(r.changed)} of ${scope}`;
+      const x = a.number;
+      const next =
+        r.answer === 'ack'
+          ? ` Next: AFFECTED ${x} or NOT AFFECTED ${x}.${r.organisations > 1 ? ` Add an ODS code to answer for one (AFFECTED ${x} A81001).` : ''}`
+          : r.answer === 'affected'
+            ? ` Reply RESOLVED ${x} when it is fixed, or NEED HELP ${x} <what you need>.`
+            : r.answer === 'need_help'
+              ? ' The national team sees it on the dashboard and will contact you. Phone your usual contacts too.'
+              : ' Thank you.';
+      return `${head}: ${word} recorded for ${r.answer === 'need_help' ? scope : what}${part}.${late}${next}`;
+    }
+  }
+}
 
 function flowName(kind: FlowKind): string {
   return kind === 'raise' ? 'raise' : kind === 'update' ? 'update' : 'all clear';

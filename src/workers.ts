@@ -6,6 +6,7 @@ import { startConcatSweeper } from './inbound/sweeper.js';
 import { converse } from './conversation/handle.js';
 import { startReminderSweeper } from './alerts/reminders.js';
 import { startEscalationSweeper } from './alerts/escalation.js';
+import { startAdvisorySweeper } from './advisories/sweep.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
 import { pickSmsSender, smsChannel } from './providers/failover.js';
 import type { Sender } from './outbox/channel.js';
@@ -28,6 +29,8 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   running.push(startReminderSweeper(deps, log));
   // Deputies of organisations nobody has acknowledged for in time (src/alerts/escalation.ts).
   running.push(startEscalationSweeper(deps, log));
+  // Advisory deadlines: reminder at half the window, escalation at the deadline (src/advisories/sweep.ts).
+  running.push(startAdvisorySweeper({ db: deps.db, clock: deps.clock, email: deps.config.smtp !== undefined, outboxSignal: deps.outboxSignal }, log));
   // The outbox: one dispatcher loop per channel (src/outbox/dispatcher.ts). Add a channel with one line.
   const sms = smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
   const metrics = deps.metrics ? { metrics: deps.metrics } : {};

@@ -9,6 +9,7 @@ import { deadlines, dueStep } from '../src/advisories/deadline.js';
 import { advisoryText, advisoryReminderText, advisoryEscalationText, advisorySubject, formatDayTime } from '../src/advisories/text.js';
 import { parseAdvisoryRequest, MAX_BODY } from '../src/advisories/request.js';
 import { isGsm7 } from '../src/text/gsm7.js';
+import { renderAdvisoryEmail } from '../src/channels/email/advisory.js';
 
 const T = (over: Partial<Target>): Target => ({ all: false, types: [], regions: [], odsCodes: [], products: [], ...over });
 const org = (over: Partial<TargetableOrg>): TargetableOrg => ({ odsCode: 'RX1', type: 'trust', region: 'London', products: ['Juniper ScreenOS', 'Windows'], ...over });
@@ -194,4 +195,18 @@ t.test('request validation: each bad input a clear answer', async (t) => {
     const p = parseAdvisoryRequest(v);
     return p.ok || p.problems.length > 0;
   }), { numRuns: 300 });
+});
+
+t.test('the advisory email carries the body, the deadline, the organisations and EXERCISE', async (t) => {
+  const facts = {
+    number: 14, title: 'Juniper <ScreenOS>', body: 'Patch to 6.3.0r21.\nCheck logs.', severity: 'high', respondBy: new Date('2026-12-03T09:00:00Z'),
+    exercise: true, createdAt: new Date('2026-12-01T09:00:00Z'), organisations: [{ odsCode: 'A81001', name: 'Riverside' }, { odsCode: 'A81002', name: 'Hillside' }], overdue: false,
+  };
+  const m = renderAdvisoryEmail(facts, { batsignalNumber: '447700900999', smsOptedOut: false });
+  t.equal(m.subject, 'EXERCISE NHS CYBER ADVISORY #14 (HIGH): Juniper <ScreenOS>');
+  t.match(m.text, /THIS IS AN EXERCISE[\s\S]*Patch to 6\.3\.0r21\.\nCheck logs\.[\s\S]*A81001 Riverside[\s\S]*AFFECTED 14 or NOT AFFECTED 14[\s\S]*One reply counts for all 2 organisations/);
+  t.match(m.text, /Respond by Thu, 3 Dec 2026, 09:00 GMT/);
+  t.match(m.html, /Juniper &lt;ScreenOS&gt;/);
+  t.notMatch(m.html, /<ScreenOS>/);
+  t.match(renderAdvisoryEmail({ ...facts, overdue: true, exercise: false }, { batsignalNumber: '447700900999', smsOptedOut: true }).subject, /^OVERDUE NHS CYBER ADVISORY #14/);
 });

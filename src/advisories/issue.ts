@@ -4,11 +4,11 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import { nextAlertNumber } from '../db/alert-number.js';
-import { PRIORITY_BROADCAST } from '../outbox/write.js';
+import { enqueueEmailToMembers, enqueueSmsToMembers } from '../outbox/write.js';
 import type { AdvisoryRequest } from './request.js';
 import { deadlines } from './deadline.js';
 import { resolutionCtes, previewTargets, unknownOdsCodes, type PreviewOrganisation } from './resolve.js';
-import { advisoryManyTemplate, advisorySubject, advisoryText, COUNT_PLACEHOLDER, type AdvisoryWords } from './text.js';
+import { advisorySubject, advisoryText, type AdvisoryWords } from './text.js';
 
 export type IssuedVia = 'api' | 'cli' | 'web';
 
@@ -107,34 +107,14 @@ export async function issueAdvisory(trx: Tx, req: AdvisoryRequest, now: Date, op
   if (o.targeted === 0) throw new NoOrganisations();
 
   const words: AdvisoryWords = { number, severity: req.severity, title: req.title, respondBy: d.respondBy, exercise: req.exercise };
-  const sent = await sql<{ texts: number; emails: number; recipients: number }>`
-    WITH k AS (
-      SELECT member_id, count(*) AS n FROM advisory_contacts WHERE advisory = ${number} GROUP BY member_id
-    ), s AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
-      SELECT 'sms', 'advisory', ${PRIORITY_BROADCAST}, ${number}, m.id, m.phone,
-             CASE WHEN k.n = 1 THEN ${advisoryText(words, 1)}
-                  ELSE replace(${advisoryManyTemplate(words)}, ${COUNT_PLACEHOLDER}, to_char(k.n, 'FM999,999,990')) END,
-             ${now}, ${now}
-      FROM k JOIN members m ON m.id = k.member_id
-      WHERE NOT m.opted_out
-      ORDER BY m.id
-      RETURNING id, member_id
-    ), d AS (
-      INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at)
-      SELECT ${number}, member_id, id, ${now} FROM s
-      RETURNING 1
-    ), e AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
-      SELECT 'email', 'advisory', ${PRIORITY_BROADCAST}, ${number}, m.id, btrim(m.email), ${advisorySubject(words)},
-             jsonb_build_object('smsOptedOut', m.opted_out), ${now}, ${now}
-      FROM k JOIN members m ON m.id = k.member_id
-      WHERE ${opts.email}::boolean AND m.email IS NOT NULL AND btrim(m.email) <> ''
-      ORDER BY m.id
-      RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM d)::int AS texts, (SELECT count(*) FROM e)::int AS emails, (SELECT count(*) FROM k)::int AS recipients`.execute(trx);
-  const s = sent.rows[0]!;
+  const k = await sql<{ member_id: number; n: number }>`
+    SELECT member_id, count(*)::int AS n FROM advisory_contacts WHERE advisory = ${number} GROUP BY member_id ORDER BY member_id`.execute(trx);
+  const memberIds = k.rows.map((r) => r.member_id);
+  // One text per contact, saying how many organisations when more than one.
+  const queued = await enqueueSmsToMembers(trx, { kind: 'advisory', alertNumber: number, now, memberIds, bodies: k.rows.map((r) => advisoryText(words, r.n)) });
+  await recordDeliveries(trx, number, queued, now);
+  const emails = opts.email ? await enqueueEmailToMembers(trx, { kind: 'advisory', alertNumber: number, now, memberIds, subject: advisorySubject(words) }) : 0;
+  const s = { texts: queued.length, emails, recipients: memberIds.length };
   await sql`UPDATE alerts SET recipient_count = ${s.texts} WHERE number = ${number}`.execute(trx);
 
   const unreachable = await sql<{ ods_code: string; name: string }>`
@@ -149,4 +129,13 @@ export async function issueAdvisory(trx: Tx, req: AdvisoryRequest, now: Date, op
     emails: s.emails,
     unreachable: unreachable.rows.map((r) => ({ odsCode: r.ods_code, name: r.name })),
   };
+}
+
+/** A deliveries row per text: receipts, bare ACK and the alert counts work for advisories as for alerts. */
+export async function recordDeliveries(trx: Tx, n: number, queued: readonly { id: string; member_id: number }[], now: Date): Promise<void> {
+  if (queued.length === 0) return;
+  await sql`
+    INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at)
+    SELECT ${n}, member_id, id, ${now} FROM unnest(${queued.map((q) => q.member_id)}::int[], ${queued.map((q) => q.id)}::bigint[]) AS x(member_id, id)
+    ON CONFLICT DO NOTHING`.execute(trx);
 }

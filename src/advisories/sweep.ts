@@ -8,17 +8,10 @@ import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../db/connect.js';
 import type { Clock } from '../clock.js';
-import { PRIORITY_BROADCAST } from '../outbox/enqueue.js';
+import { enqueueEmailToMembers, enqueueSmsToMembers } from '../outbox/write.js';
+import { recordDeliveries } from './issue.js';
 import type { Severity } from './deadline.js';
-import {
-  advisoryEscalationTemplate,
-  advisoryReminderTemplate,
-  advisoryReminderText,
-  advisorySubject,
-  COUNT_PLACEHOLDER,
-  OF_PLACEHOLDER,
-  type AdvisoryWords,
-} from './text.js';
+import { advisoryEscalationText, advisoryReminderText, advisorySubject, type AdvisoryWords } from './text.js';
 
 interface Due {
   number: number;
@@ -39,79 +32,63 @@ const lock = (trx: Tx, n: number) => sql`SELECT pg_advisory_xact_lock(hashtext('
 
 async function remind(trx: Tx, a: Due, now: Date): Promise<{ orgs: number; texts: number }> {
   const w = words(a);
-  const r = await sql<{ orgs: number; texts: number }>`
+  const r = await sql<{ member_id: number; waiting: number; total: number; orgs: number }>`
     WITH marked AS (
       UPDATE advisory_organisations o SET reminded_at = ${now}
       WHERE o.advisory = ${a.number} AND o.response = 'no_response' AND o.reminded_at IS NULL AND o.escalated_at IS NULL
       RETURNING o.ods_code
-    ), per AS (
-      SELECT c.member_id, count(*) AS waiting,
-             (SELECT count(*) FROM advisory_contacts t WHERE t.advisory = ${a.number} AND t.member_id = c.member_id) AS total
-      FROM marked JOIN advisory_contacts c ON c.advisory = ${a.number} AND c.ods_code = marked.ods_code
-      GROUP BY c.member_id
-    ), q AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
-      SELECT 'sms', 'advisory_reminder', ${PRIORITY_BROADCAST}, ${a.number}, m.id, m.phone,
-             CASE WHEN per.total = 1 THEN ${advisoryReminderText(w, 1, 1)}
-                  ELSE replace(replace(${advisoryReminderTemplate(w)}, ${COUNT_PLACEHOLDER}, to_char(per.waiting, 'FM999,999,990')),
-                               ${OF_PLACEHOLDER}, to_char(per.total, 'FM999,999,990')) END,
-             ${now}, ${now}
-      FROM per JOIN members m ON m.id = per.member_id
-      WHERE NOT m.opted_out
-      ORDER BY m.id
-      RETURNING 1
     )
-    SELECT (SELECT count(*) FROM marked)::int AS orgs, (SELECT count(*) FROM q)::int AS texts`.execute(trx);
-  return r.rows[0]!;
+    SELECT c.member_id, count(*)::int AS waiting,
+           (SELECT count(*) FROM advisory_contacts t WHERE t.advisory = ${a.number} AND t.member_id = c.member_id)::int AS total,
+           (SELECT count(*) FROM marked)::int AS orgs
+    FROM marked JOIN advisory_contacts c ON c.advisory = ${a.number} AND c.ods_code = marked.ods_code
+    GROUP BY c.member_id
+    ORDER BY c.member_id`.execute(trx);
+  const queued = await enqueueSmsToMembers(trx, {
+    kind: 'advisory_reminder',
+    alertNumber: a.number,
+    now,
+    memberIds: r.rows.map((x) => x.member_id),
+    bodies: r.rows.map((x) => advisoryReminderText(w, x.waiting, x.total)),
+  });
+  return { orgs: r.rows[0]?.orgs ?? 0, texts: queued.length };
 }
 
 async function escalate(trx: Tx, a: Due, now: Date, email: boolean): Promise<{ orgs: number; texts: number }> {
   const w = words(a);
-  const r = await sql<{ orgs: number; texts: number }>`
-    WITH marked AS (
-      UPDATE advisory_organisations o SET escalated_at = ${now}
-      WHERE o.advisory = ${a.number} AND o.response = 'no_response' AND o.escalated_at IS NULL
-      RETURNING o.ods_code, o.name, o.routing
-    ), extra AS (
-      SELECT DISTINCT ON (m.id, k.ods_code) m.id AS member_id, k.ods_code, k.name,
+  const marked = await sql<{ ods_code: string }>`
+    UPDATE advisory_organisations o SET escalated_at = ${now}
+    WHERE o.advisory = ${a.number} AND o.response = 'no_response' AND o.escalated_at IS NULL
+    RETURNING o.ods_code`.execute(trx);
+  if (marked.rows.length === 0) return { orgs: 0, texts: 0 };
+  // Deputies of each organisation, and its own primaries where it was reached via its support unit.
+  const r = await sql<{ member_id: number; names: string[] }>`
+    WITH extra AS (
+      SELECT DISTINCT ON (m.id, o.ods_code) m.id AS member_id, o.ods_code, o.name,
              CASE WHEN m.contact_role = 'deputy' THEN 'deputy' ELSE 'own_primary' END AS route
-      FROM marked k
-      JOIN members m ON m.ods_code = k.ods_code
-        AND (m.contact_role = 'deputy' OR (m.contact_role = 'primary' AND k.routing = 'via_support'))
-      WHERE NOT m.opted_out OR (${email}::boolean AND m.email IS NOT NULL AND btrim(m.email) <> '')
+      FROM advisory_organisations o
+      JOIN members m ON m.ods_code = o.ods_code
+        AND (m.contact_role = 'deputy' OR (m.contact_role = 'primary' AND o.routing = 'via_support'))
+      WHERE o.advisory = ${a.number} AND o.ods_code = ANY(${marked.rows.map((x) => x.ods_code)}::text[])
+        AND (NOT m.opted_out OR (${email}::boolean AND m.email IS NOT NULL AND btrim(m.email) <> ''))
     ), added AS (
       INSERT INTO advisory_contacts (advisory, member_id, ods_code, route, added_at)
       SELECT ${a.number}, member_id, ods_code, route, ${now} FROM extra
       ON CONFLICT DO NOTHING
-      RETURNING member_id
-    ), per AS (
-      SELECT member_id, count(*) AS n, min(name) AS name FROM extra GROUP BY member_id
-    ), s AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
-      SELECT 'sms', 'advisory_escalation', ${PRIORITY_BROADCAST}, ${a.number}, m.id, m.phone,
-             replace(${advisoryEscalationTemplate(w)}, ${COUNT_PLACEHOLDER},
-                     CASE WHEN per.n = 1 THEN per.name ELSE to_char(per.n, 'FM999,999,990') || ' organisations' END),
-             ${now}, ${now}
-      FROM per JOIN members m ON m.id = per.member_id
-      WHERE NOT m.opted_out
-      ORDER BY m.id
-      RETURNING id, member_id
-    ), d AS (
-      INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at)
-      SELECT ${a.number}, member_id, id, ${now} FROM s
-      ON CONFLICT DO NOTHING
-      RETURNING 1
-    ), e AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
-      SELECT 'email', 'advisory_escalation', ${PRIORITY_BROADCAST}, ${a.number}, m.id, btrim(m.email), ${'OVERDUE ' + advisorySubject(w)},
-             jsonb_build_object('smsOptedOut', m.opted_out), ${now}, ${now}
-      FROM per JOIN members m ON m.id = per.member_id
-      WHERE ${email}::boolean AND m.email IS NOT NULL AND btrim(m.email) <> ''
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM marked)::int AS orgs, (SELECT count(*) FROM s)::int AS texts,
-           (SELECT count(*) FROM added)::int AS added, (SELECT count(*) FROM d)::int AS d, (SELECT count(*) FROM e)::int AS e`.execute(trx);
-  return r.rows[0]!;
+    SELECT member_id, array_agg(name ORDER BY name) AS names FROM extra GROUP BY member_id ORDER BY member_id`.execute(trx);
+  const memberIds = r.rows.map((x) => x.member_id);
+  const queued = await enqueueSmsToMembers(trx, {
+    kind: 'advisory_escalation',
+    alertNumber: a.number,
+    now,
+    memberIds,
+    bodies: r.rows.map((x) => advisoryEscalationText(w, x.names)),
+  });
+  await recordDeliveries(trx, a.number, queued, now);
+  if (email) await enqueueEmailToMembers(trx, { kind: 'advisory_escalation', alertNumber: a.number, now, memberIds, subject: 'OVERDUE ' + advisorySubject(w) });
+  return { orgs: marked.rows.length, texts: queued.length };
 }
 
 /** One sweep over open advisories with a step due; each advisory in its own short transaction. */

@@ -54,14 +54,6 @@ function manyText(a: AdvisoryWords, count: string): string {
   );
 }
 
-/** Stands for the count in advisoryManyTemplate; a control character, so no title can contain it. */
-export const COUNT_PLACEHOLDER = '\u0001';
-
-/** The text for a contact of several organisations with the count left as COUNT_PLACEHOLDER (filled in SQL). */
-export function advisoryManyTemplate(a: AdvisoryWords): string {
-  return manyText(a, COUNT_PLACEHOLDER);
-}
-
 /** Half-way reminder to contacts of organisations that have not responded. */
 export function advisoryReminderText(a: AdvisoryWords, waiting: number, of: number): string {
   return reminder(a, of > 1 ? ` No response yet for ${n(waiting)} of your ${orgs(of)}.` : ' No response yet.');
@@ -82,17 +74,6 @@ function escalation(a: AdvisoryWords, which: string): string {
     `Please reply ACK ${a.number}, then AFFECTED ${a.number} or NOT AFFECTED ${a.number}. Details by email.${exerciseTail(a)}`
   );
 }
-
-/** The escalation text with "which organisation(s)" left as COUNT_PLACEHOLDER (filled in SQL). */
-export function advisoryEscalationTemplate(a: AdvisoryWords): string {
-  return escalation(a, COUNT_PLACEHOLDER);
-}
-
-/** The reminder for a contact of several organisations, waiting and total left as placeholders (filled in SQL). */
-export function advisoryReminderTemplate(a: AdvisoryWords): string {
-  return reminder(a, ` No response yet for ${COUNT_PLACEHOLDER} of your ${OF_PLACEHOLDER} organisations.`);
-}
-export const OF_PLACEHOLDER = '\u0002';
 
 /** Email subject: the same head, then the title. */
 export function advisorySubject(a: Pick<AdvisoryWords, 'number' | 'severity' | 'title' | 'exercise'>): string {

@@ -108,3 +108,43 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
       ORDER BY m.id`.execute(trx);
   }
 }
+
+/** Many texts at once (advisories: one per contact, each its own body): one statement, opted-out members skipped. */
+export async function enqueueSmsToMembers(
+  trx: Tx,
+  p: { kind: OutboxKind; alertNumber: number; now: Date; memberIds: readonly number[]; bodies: readonly string[] },
+): Promise<{ id: string; member_id: number }[]> {
+  if (p.memberIds.length === 0) return [];
+  const r = await sql<{ id: string; member_id: number }>`
+    INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
+    SELECT 'sms', ${p.kind}, ${PRIORITY_BROADCAST}, ${p.alertNumber}, m.id, m.phone, x.body, ${p.now}, ${p.now}
+    FROM unnest(${p.memberIds}::int[], ${p.bodies}::text[]) AS x(member_id, body)
+    JOIN members m ON m.id = x.member_id
+    WHERE NOT m.opted_out
+    ORDER BY m.id
+    RETURNING id, member_id`.execute(trx);
+  return r.rows;
+}
+
+/**
+ * One email each to these members where they have an address (opted-out members too: STOP is the
+ * SMS opt-out). The sender renders the message at send time from the row's kind and alert number.
+ */
+export async function enqueueEmailToMembers(
+  trx: Tx,
+  p: { kind: OutboxKind; alertNumber: number; now: Date; memberIds: readonly number[]; subject: string },
+): Promise<number> {
+  if (p.memberIds.length === 0) return 0;
+  const r = await sql<{ n: number }>`
+    WITH e AS (
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
+      SELECT 'email', ${p.kind}, ${PRIORITY_BROADCAST}, ${p.alertNumber}, m.id, btrim(m.email), ${p.subject},
+             jsonb_build_object('smsOptedOut', m.opted_out), ${p.now}, ${p.now}
+      FROM members m
+      WHERE m.id = ANY(${p.memberIds}::int[]) AND m.email IS NOT NULL AND btrim(m.email) <> ''
+      ORDER BY m.id
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM e`.execute(trx);
+  return r.rows[0]!.n;
+}

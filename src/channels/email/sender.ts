@@ -7,6 +7,39 @@ import type { OutboxRow } from '../../db/schema.js';
 import type { Sender, SendOutcome } from '../../outbox/channel.js';
 import type { EmailPayload } from '../../outbox/write.js';
 import { renderAlertEmail } from './render.js';
+import { renderAdvisoryEmail, type AdvisoryEmailFacts } from './advisory.js';
+
+/** An advisory and the organisations this contact answers for (read at send time). */
+async function advisoryEmailFacts(db: Database, n: number, memberId: number | null, overdue: boolean): Promise<AdvisoryEmailFacts | null> {
+  const a = await db
+    .selectFrom('advisories')
+    .innerJoin('alerts', 'alerts.number', 'advisories.number')
+    .select(['advisories.number', 'advisories.title', 'advisories.body', 'advisories.severity', 'advisories.respond_by', 'advisories.created_at', 'alerts.exercise'])
+    .where('advisories.number', '=', n)
+    .executeTakeFirst();
+  if (!a) return null;
+  const orgs = await db
+    .selectFrom('advisory_contacts as c')
+    .innerJoin('advisory_organisations as o', (j) => j.onRef('o.advisory', '=', 'c.advisory').onRef('o.ods_code', '=', 'c.ods_code'))
+    .select(['o.ods_code', 'o.name'])
+    .where('c.advisory', '=', n)
+    .where('c.member_id', '=', memberId ?? -1)
+    .where('c.route', 'in', overdue ? ['deputy', 'own_primary'] : ['direct', 'via_support'])
+    .distinct()
+    .orderBy('o.ods_code')
+    .execute();
+  return {
+    number: a.number,
+    title: a.title,
+    body: a.body,
+    severity: a.severity,
+    respondBy: a.respond_by,
+    exercise: a.exercise,
+    createdAt: a.created_at,
+    organisations: orgs.map((o) => ({ odsCode: o.ods_code, name: o.name })),
+    overdue,
+  };
+}
 
 export interface EmailSenderDeps {
   db: Database;
@@ -71,7 +104,13 @@ export function createEmailSender(deps: EmailSenderDeps): EmailSender {
       .executeTakeFirst();
     if (!alert) return { ok: false, retry: false, error: `alert #${row.alert_number} not found` };
     const payload = row.payload as Partial<EmailPayload> | null;
-    const mail = renderAlertEmail(alert, { batsignalNumber: deps.batsignalNumber, smsOptedOut: payload?.smsOptedOut === true });
+    const ctx = { batsignalNumber: deps.batsignalNumber, smsOptedOut: payload?.smsOptedOut === true };
+    let mail = renderAlertEmail(alert, ctx);
+    if (row.kind === 'advisory' || row.kind === 'advisory_escalation') {
+      const facts = await advisoryEmailFacts(deps.db, row.alert_number, row.member_id, row.kind === 'advisory_escalation');
+      if (!facts) return { ok: false, retry: false, error: `advisory #${row.alert_number} not found` };
+      mail = renderAdvisoryEmail(facts, ctx);
+    }
     try {
       const info = await transport.sendMail({
         from: deps.smtp.from,

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
-import { errorSchema } from '../alerts/schemas.js';
+import { errorSchema } from '../http/errors.js';
 import { sendAdvisory, summaryView } from './service.js';
 import { advisoryRequestSchema, advisorySummarySchema } from './schemas.js';
 

@@ -18,7 +18,7 @@ class Rollback extends Error {}
 /** Throws HttpError 400 with every problem in words; otherwise the summary (with `preview` for a dry run). */
 export async function sendAdvisory(deps: SendDeps, body: unknown, now: Date, via: IssuedVia): Promise<IssueSummary | DryRunResult> {
   const parsed = parseAdvisoryRequest(body);
-  if (!parsed.ok) throw new HttpError(400, 'invalid_advisory', parsed.problems.join('; '));
+  if (!parsed.ok) throw new HttpError('invalid_advisory', parsed.problems.join('; '));
   const req = parsed.value;
   const opts = { email: deps.email, via };
   try {
@@ -37,8 +37,8 @@ export async function sendAdvisory(deps: SendDeps, body: unknown, now: Date, via
     deps.outboxSignal?.touch();
     return issued;
   } catch (err) {
-    if (err instanceof UnknownOrganisations) throw new HttpError(400, 'unknown_organisation', `${err.message}. Check the codes against GET /api/organisations.`);
-    if (err instanceof NoOrganisations) throw new HttpError(400, 'no_organisations', err.message);
+    if (err instanceof UnknownOrganisations) throw new HttpError('unknown_organisation', `${err.message}. Check the codes against GET /api/organisations.`);
+    if (err instanceof NoOrganisations) throw new HttpError('no_organisations', err.message);
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import { sql } from 'kysely';
 import { installErrorHandler } from './http/errors.js';
 import { registerMemberRoutes } from './directory/routes.js';
+import { registerOrganisationRoutes } from './directory/org-routes.js';
 import { registerVonageInbound } from './webhooks/vonage-inbound.js';
 import { registerVonageStatus } from './webhooks/vonage-status.js';
 import { registerDiscourseWebhook } from './webhooks/discourse.js';
@@ -50,6 +51,7 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
   });
 
   await app.register(async (s) => registerMemberRoutes(s, deps));
+  await app.register(async (s) => registerOrganisationRoutes(s, deps));
   await app.register(async (s) => registerVonageInbound(s, deps));
   await app.register(async (s) => registerVonageStatus(s, deps));
   await app.register(async (s) => registerDiscourseWebhook(s, deps));

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   phone_taken: { status: 409, meaning: 'Another member already has this phone number.' },
   forum_username_taken: { status: 409, meaning: 'Another member already has this forum username.' },
   ods_code_taken: { status: 409, meaning: 'An organisation with this ODS code is already in the directory.' },
+  unknown_organisation: { status: 400, meaning: 'A member names an ODS code that is not in the organisation directory.' },
   organisation_in_use: { status: 409, meaning: 'The organisation is still referred to (members, child or supported organisations).' },
   // Ours
   internal: { status: 500, meaning: 'Something failed on our side; it has been logged (the body never says what).' },

@@ -12,6 +12,7 @@ import { registerAlertRoutes } from './alerts/routes.js';
 import { registerAdvisoryRoutes } from './advisories/routes.js';
 import { registerDashboard } from './web/dashboard.js';
 import { registerMembersPage } from './web/members.js';
+import { registerActionRoutes } from './web/actions.js';
 import { registerWebAssets } from './web/static.js';
 import { registerSimulator } from './web/simulator.js';
 import { registerMetrics } from './metrics/routes.js';
@@ -60,6 +61,7 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
   await app.register(async (s) => registerWebAssets(s));
   await app.register(async (s) => registerDashboard(s, deps));
   await app.register(async (s) => registerMembersPage(s, deps));
+  await app.register(async (s) => registerActionRoutes(s, deps));
   await app.register(async (s) => registerSimulator(s, deps));
   await app.register(async (s) => registerExerciseRoutes(s, deps));
   await app.register(async (s) => registerMetrics(s, deps));

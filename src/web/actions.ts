@@ -4,8 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
-import { HttpError } from '../http/errors.js';
-import { errorSchema } from '../alerts/schemas.js';
+import { errorSchema, HttpError } from '../http/errors.js';
 import { performAction, previewAction, type WebAction } from '../conversation/web.js';
 
 interface ActionBody {
@@ -60,7 +59,14 @@ const sentSchema = {
   },
 } as const;
 
-const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema };
+const described = (description: string) => ({ ...errorSchema, description });
+const errors = {
+  400: described('refused (the reply a text would get: threshold not met, description too short or long), not_an_admin or invalid_request.'),
+  401: described('No bearer token, or not an accepted one.'),
+  404: described('No such alert.'),
+  409: described('conflict: the alert is closed, or (send) what would go differs from previewedText.'),
+  429: described('too_many_raises: the admin reached MAX_RAISES_PER_HOUR.'),
+};
 
 function action(b: ActionBody): WebAction {
   switch (b.kind) {
@@ -68,7 +74,7 @@ function action(b: ActionBody): WebAction {
       return { kind: 'raise', summary: b.summary ?? '', exercise: b.exercise ?? false, thresholdMet: b.thresholdMet ?? false };
     case 'update':
     case 'allclear':
-      if (b.alert === undefined) throw new HttpError(400, 'invalid_request', `${b.kind} needs the alert number`);
+      if (b.alert === undefined) throw new HttpError('invalid_request', `${b.kind} needs the alert number`);
       return { kind: b.kind, alert: b.alert, text: b.text ?? '' };
   }
 }
@@ -84,7 +90,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
 
   const adminMember = async (id: number) => {
     const m = await db.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!m || m.role !== 'admin') throw new HttpError(400, 'not_an_admin', `Member ${id} is not an admin: only an admin member can act from the dashboard.`);
+    if (!m || m.role !== 'admin') throw new HttpError('not_an_admin', `Member ${id} is not an admin: only an admin member can act from the dashboard.`);
     return m;
   };
 
@@ -98,7 +104,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
   }, async (req) => {
     const admin = await adminMember(req.body.adminId);
     const r = await db.transaction().execute((trx) => previewAction(trx, config, admin, action(req.body), deps.clock()));
-    if (!r.ok) throw new HttpError(r.status, CODES[r.status], r.reason);
+    if (!r.ok) throw new HttpError(CODES[r.status], r.reason);
     return r.preview;
   });
 
@@ -113,7 +119,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
     const admin = await adminMember(req.body.adminId);
     const a = action(req.body);
     const r = await db.transaction().execute((trx) => performAction(trx, config, admin, a, req.body.previewedText ?? '', deps.clock()));
-    if (!r.ok) throw new HttpError(r.status, CODES[r.status], r.reason);
+    if (!r.ok) throw new HttpError(CODES[r.status], r.reason);
     deps.outboxSignal?.touch();
     if (a.kind === 'raise') deps.metrics.alertRaised('admin', r.exercise);
     req.log.info({ alert: r.alert, kind: a.kind, adminId: admin.id, recipients: r.recipients }, 'dashboard action sent');

@@ -5,7 +5,7 @@ import t from 'tap';
 import { freshDatabase } from './helpers/db.js';
 import { addMembers, memberSpecs, testConfig } from './helpers/alert-fixtures.js';
 import { startSmtpStandin, type SmtpStandin } from './helpers/smtp-standin.js';
-import { drainAll, drainOnce, rowsOf } from './helpers/channels-drain.js';
+import { drainAll, drainOnce, rowsOf } from './helpers/outbox-step.js';
 import type { Database } from '../src/db/connect.js';
 import type { Config } from '../src/config.js';
 import { createAlert, type NewAlert } from '../src/alerts/create.js';

@@ -207,7 +207,7 @@ t.test('strangers are answered behind every broadcast, and only so many an hour'
   t.ok(PRIORITY_STRANGER > PRIORITY_BROADCAST && PRIORITY_BROADCAST > PRIORITY_REPLY);
 
   // The dispatcher's claim takes them last: member reply, then the broadcast, then strangers.
-  const claimed = await claimDue(db, 'sms', { limit: 100, leaseMs: 60_000 });
+  const claimed = await claimDue(db, 'sms', { limit: 100, leaseMs: 60_000 }, time.now);
   const kinds = claimed.map((r) => (strangers.includes(r.recipient.slice(1)) ? 'stranger' : r.kind));
   t.same(kinds, ['reply', 'alert', 'alert', 'stranger', 'stranger', 'stranger']);
 

@@ -26,8 +26,8 @@ async function setup(t: Test, members = 3, env: Record<string, string> = { VONAG
   await addMembers(db, memberSpecs(members));
   await raiseAlert(db, new Date());
   // Sent, as the dispatcher records it.
-  const rows = await claimDue(db, 'sms', { limit: 100, leaseMs: 30_000 });
-  await recordOutcomes(db, rows.map((r) => ({ id: r.id, attempts: r.attempts, kind: 'sent' as const, providerId: `0C0000000000${r.id.padStart(4, '0')}`, note: null })));
+  const rows = await claimDue(db, 'sms', { limit: 100, leaseMs: 30_000 }, new Date());
+  await recordOutcomes(db, rows.map((r) => ({ id: r.id, attempts: r.attempts, kind: 'sent' as const, providerId: `0C0000000000${r.id.padStart(4, '0')}`, note: null })), new Date());
   return { db, app, config, rows: rows.sort((a, b) => Number(a.id) - Number(b.id)) };
 }
 
@@ -130,7 +130,7 @@ t.test('a receipt for a row taken back after a crash marks it sent: it is not se
   const { db, app } = await setup(t, 0);
   await addMembers(db, memberSpecs(2, 10));
   const n = await raiseAlert(db, new Date());
-  const [x, y] = await claimDue(db, 'sms', { limit: 10, leaseMs: 1 });
+  const [x, y] = await claimDue(db, 'sms', { limit: 10, leaseMs: 1 }, new Date());
   // The process died after Vonage took x; x's row is back to pending, waiting out the receipt grace.
   await db.updateTable('outbox').set({ state: 'pending', lease_until: null }).where('alert_number', '=', n).execute();
   t.equal((await app.inject(form(receipt(x!)))).statusCode, 200);

@@ -5,7 +5,7 @@ import type { Tx } from '../db/connect.js';
 import type { Alert, AlertSource } from '../db/schema.js';
 import { broadcastText } from './text.js';
 import { nextAlertNumber } from '../db/alert-number.js';
-import { PRIORITY_BROADCAST, enqueueOtherChannels, type OtherChannels } from '../outbox/write.js';
+import { smsRowsFrom, enqueueOtherChannels, type OtherChannels } from '../outbox/write.js';
 
 export interface NewAlert {
   raiserId: number | null;
@@ -59,13 +59,11 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: Ot
 
   // One set-based statement for the whole fan-out: 100,000 recipients without a round trip each.
   const fanout = await sql<{ n: number }>`
-    WITH o AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
-      SELECT 'sms', 'alert', ${PRIORITY_BROADCAST}, ${next}, m.id, m.phone, ${body}, ${now}, ${now}
+    WITH o AS (${smsRowsFrom('alert', next, now, sql`
+      SELECT m.id AS member_id, m.phone AS recipient, ${body}::text AS body
       FROM members m
       WHERE NOT m.opted_out AND m.id IS DISTINCT FROM ${a.raiserId} AND m.contact_role <> 'deputy'
-      ORDER BY m.id
-      RETURNING id, member_id
+      ORDER BY m.id`)}
     ), d AS (
       -- The recipient's organisation and role as they are now: coverage counts by these.
       INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at, ods_code, contact_role)

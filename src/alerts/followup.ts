@@ -8,7 +8,7 @@ import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
 import type { AlertTarget } from '../conversation/machine.js';
 import { isAlertNumber } from './number.js';
-import { PRIORITY_BROADCAST } from '../outbox/write.js';
+import { smsRowsFrom } from '../outbox/write.js';
 
 export type FollowUpKind = 'update' | 'allclear';
 
@@ -67,13 +67,11 @@ export async function sendFollowUp(trx: Tx, kind: FollowUpKind, sender: Member, 
   const words: Words = { number: alert, exercise: row.exercise, senderName: sender.name, senderOrg: sender.organisation, text };
   const body = kind === 'update' ? updateText(words) : allclearText(words);
   const r = await sql<{ n: number }>`
-    WITH o AS (
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
-      SELECT 'sms', ${kind}, ${PRIORITY_BROADCAST}, ${alert}, m.id, m.phone, ${body}, ${now}, ${now}
+    WITH o AS (${smsRowsFrom(kind, alert, now, sql`
+      SELECT m.id AS member_id, m.phone AS recipient, ${body}::text AS body
       FROM deliveries d JOIN members m ON m.id = d.member_id
       WHERE d.alert_number = ${alert} AND NOT m.opted_out
-      ORDER BY m.id
-      RETURNING 1
+      ORDER BY m.id`)}
     )
     SELECT count(*)::int AS n FROM o`.execute(trx);
   return { outcome: 'sent', recipients: r.rows[0]!.n };

@@ -7,7 +7,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/connect.js';
 import type { Clock } from '../clock.js';
-import { PRIORITY_BROADCAST } from '../outbox/write.js';
+import { smsRowsFrom } from '../outbox/write.js';
 
 export interface ReminderAlert {
   number: number;
@@ -78,13 +78,11 @@ export async function sweepReminders(db: Database, config: Pick<Config, 'reminde
           WHERE d.alert_number = due.alert_number AND d.member_id = due.member_id
             AND d.acked_at IS NULL AND d.reminded_at IS NULL
           RETURNING d.alert_number, d.member_id
-        ), queued AS (
-          INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
-          SELECT 'sms', 'reminder', ${PRIORITY_BROADCAST}, k.alert_number, k.member_id, m.phone, t.body, ${now}, ${now}
+        ), queued AS (${smsRowsFrom('reminder', 'per row', now, sql`
+          SELECT k.member_id, m.phone AS recipient, t.body, k.alert_number
           FROM marked k
           JOIN members m ON m.id = k.member_id
-          JOIN texts t ON t.alert_number = k.alert_number
-          RETURNING 1
+          JOIN texts t ON t.alert_number = k.alert_number`)}
         )
         SELECT count(*)::int AS n FROM queued`.execute(trx);
       const n = r.rows[0]!.n;

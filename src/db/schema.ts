@@ -128,6 +128,8 @@ export interface OutboxTable {
   attempts: Generated<number>;
   next_attempt_at: Generated<Date>;
   lease_until: NullableTimestamp;
+  /** When the lease holder handed the row to the provider (migration 600); cleared by each claim. */
+  started_at: NullableTimestamp;
   last_error: string | null;
   provider_id: string | null;
   receipt_status: string | null;

@@ -2,6 +2,12 @@
 // dispatchers never take the same row), marked 'sending' under a lease, and counted as an attempt.
 // With a rate limit the same statement reserves one send slot per row in rate_limits, so every
 // instance on the database shares one evenly spaced schedule.
+//
+// Lease fencing: (id, attempts) is the claim's token. A claim's lease is short (until the rows'
+// slots plus a margin); just before the provider call the holder marks the row started
+// (startSending), which succeeds only while its lease holds and renews it. A row taken back by
+// another instance is therefore never sent by its old holder, however late that holder wakes up.
+// Every statement takes `now` from the caller (the node clock, as graphile-worker's useNodeTime).
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.js';
 import type { Channel, OutboxRow } from '../db/schema.js';
@@ -27,18 +33,19 @@ export interface ClaimedRow extends OutboxRow {
 type Raw = OutboxRow & { start_in_ms: number | null };
 
 /** Claims up to `limit` due rows of `channel`, most urgent first (replies before broadcasts). */
-export async function claimDue(db: Database, channel: Channel, o: ClaimOptions): Promise<ClaimedRow[]> {
+export async function claimDue(db: Database, channel: Channel, o: ClaimOptions, now: Date): Promise<ClaimedRow[]> {
+  const leaseUntil = new Date(now.getTime() + o.leaseMs);
   if (o.intervalMs === undefined) {
     const r = await sql<OutboxRow>`
       WITH c AS (
         SELECT id FROM outbox
-        WHERE channel = ${channel} AND state = 'pending' AND next_attempt_at <= now()
+        WHERE channel = ${channel} AND state = 'pending' AND next_attempt_at <= ${now}
         ORDER BY priority, next_attempt_at, id
         LIMIT ${o.limit}
         FOR UPDATE SKIP LOCKED
       )
       UPDATE outbox o
-      SET state = 'sending', lease_until = now() + ${o.leaseMs}::float8 * interval '1 millisecond', attempts = o.attempts + 1
+      SET state = 'sending', lease_until = ${leaseUntil}, started_at = NULL, attempts = o.attempts + 1
       FROM c WHERE o.id = c.id
       RETURNING o.*`.execute(db);
     return sortByUrgency(r.rows).map((row) => ({ ...row, sendInMs: 0 }));
@@ -47,18 +54,18 @@ export async function claimDue(db: Database, channel: Channel, o: ClaimOptions):
   // each reserves the slots after the last one reserved (or from now, when the schedule ran dry).
   const r = await sql<Raw>`
     WITH slot AS (
-      SELECT greatest(next_slot, now()) AS start FROM rate_limits
-      WHERE channel = ${o.rateKey ?? channel} AND next_slot < now() + ${o.horizonMs ?? 1000}::float8 * interval '1 millisecond'
+      SELECT greatest(next_slot, ${now}::timestamptz) AS start FROM rate_limits
+      WHERE channel = ${o.rateKey ?? channel} AND next_slot < ${new Date(now.getTime() + (o.horizonMs ?? 1000))}::timestamptz
       FOR UPDATE
     ), c AS (
       SELECT id FROM outbox
-      WHERE channel = ${channel} AND state = 'pending' AND next_attempt_at <= now() AND EXISTS (SELECT 1 FROM slot)
+      WHERE channel = ${channel} AND state = 'pending' AND next_attempt_at <= ${now} AND EXISTS (SELECT 1 FROM slot)
       ORDER BY priority, next_attempt_at, id
       LIMIT ${o.limit}
       FOR UPDATE SKIP LOCKED
     ), u AS (
       UPDATE outbox o
-      SET state = 'sending', lease_until = now() + ${o.leaseMs}::float8 * interval '1 millisecond', attempts = o.attempts + 1
+      SET state = 'sending', lease_until = ${leaseUntil}, started_at = NULL, attempts = o.attempts + 1
       FROM c WHERE o.id = c.id
       RETURNING o.*
     ), reserve AS (
@@ -67,7 +74,7 @@ export async function claimDue(db: Database, channel: Channel, o: ClaimOptions):
       WHERE channel = ${o.rateKey ?? channel} AND EXISTS (SELECT 1 FROM u)
       RETURNING 1
     )
-    SELECT u.*, (extract(epoch FROM (SELECT start FROM slot) - now()) * 1000)::float8 AS start_in_ms FROM u`.execute(db);
+    SELECT u.*, (extract(epoch FROM (SELECT start FROM slot) - ${now}::timestamptz) * 1000)::float8 AS start_in_ms FROM u`.execute(db);
   const rows = sortByUrgency(r.rows);
   const start = rows[0]?.start_in_ms ?? 0;
   const rateKey = o.rateKey ?? channel;
@@ -78,24 +85,43 @@ const sortByUrgency = <T extends OutboxRow>(rows: T[]): T[] =>
   rows.sort((a, b) => a.priority - b.priority || +a.next_attempt_at - +b.next_attempt_at || Number(BigInt(a.id) - BigInt(b.id)));
 
 /**
- * Takes back rows whose lease ran out (their dispatcher died mid-send). Whether such a text reached
- * the provider is unknown, so it is not resent at once: it waits `graceMs` for a delivery receipt
- * (which marks it sent, src/outbox/receipts.ts) and only then goes out again.
+ * Just before the provider call: marks claimed rows started and renews their lease to `leaseMs`.
+ * Only rows still held under this claim (same attempts, still 'sending', lease not run out) are
+ * marked; the ids returned are the rows that may be sent. A row missing from the answer was taken
+ * back (or is about to be): its holder must drop it, never send it.
  */
-export async function reclaimExpired(db: Database, channel: Channel, graceMs: number, limit = 5000): Promise<number> {
+export async function startSending(db: Database, rows: readonly Pick<OutboxRow, 'id' | 'attempts'>[], leaseMs: number, now: Date): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const r = await sql<{ id: string }>`
+    UPDATE outbox o SET started_at = ${now}::timestamptz, lease_until = ${new Date(now.getTime() + leaseMs)}::timestamptz
+    FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.attempts)}::int[]) AS r(id, attempts)
+    WHERE o.id = r.id AND o.attempts = r.attempts AND o.state = 'sending' AND o.lease_until >= ${now}::timestamptz
+    RETURNING o.id`.execute(db);
+  return new Set(r.rows.map((x) => String(x.id)));
+}
+
+/**
+ * Takes back rows whose lease ran out (their dispatcher died, or stalled). A row never started was
+ * never handed to the provider: due again at once. A started row may have reached the provider, so
+ * it is not resent at once: it waits `graceMs` for a delivery receipt (which marks it sent,
+ * src/outbox/receipts.ts) or its holder's late answer (src/outbox/complete.ts), then goes out again.
+ */
+export async function reclaimExpired(db: Database, channel: Channel, graceMs: number, now: Date, limit = 5000): Promise<number> {
   const r = await sql`
     WITH x AS (
       SELECT id FROM outbox
-      WHERE state = 'sending' AND lease_until < now() AND channel = ${channel}
+      WHERE state = 'sending' AND lease_until < ${now}::timestamptz AND channel = ${channel}
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     )
     UPDATE outbox o
     SET state = CASE WHEN o.receipt_status IS NOT NULL THEN 'sent' ELSE 'pending' END,
-        sent_at = CASE WHEN o.receipt_status IS NOT NULL THEN coalesce(o.sent_at, o.receipt_at, now()) ELSE o.sent_at END,
-        next_attempt_at = now() + ${graceMs}::float8 * interval '1 millisecond',
+        sent_at = CASE WHEN o.receipt_status IS NOT NULL THEN coalesce(o.sent_at, o.receipt_at, ${now}::timestamptz) ELSE o.sent_at END,
+        next_attempt_at = CASE WHEN o.started_at IS NULL THEN ${now}::timestamptz ELSE ${new Date(now.getTime() + graceMs)}::timestamptz END,
         lease_until = NULL,
-        last_error = 'lease expired (sender stopped mid-send): resent unless a receipt arrives first'
+        last_error = CASE WHEN o.started_at IS NULL
+          THEN 'lease expired before the send started: due again at once'
+          ELSE 'lease expired (sender stopped mid-send): resent unless a receipt arrives first' END
     FROM x WHERE o.id = x.id`.execute(db);
   return Number(r.numAffectedRows ?? 0);
 }

@@ -2,7 +2,9 @@
 // in one UPDATE ... FROM unnest(...): at 2,000 texts/s that is one statement per ~10 rows instead of
 // 2,000 statements, and a kill -9 leaves at most a few ms of outcomes unrecorded.
 // Every update is fenced on (id, attempts, state): a row reclaimed and claimed again elsewhere is
-// not touched by its old owner, and a row a delivery receipt already marked sent stays sent.
+// not touched by its old owner, and a row a delivery receipt already marked sent stays sent. A late
+// "sent" for a row taken back but not claimed again (still this attempt, now 'pending' and waiting
+// out its receipt grace) is kept: the provider has the text, so it must not go out again.
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.js';
 
@@ -19,14 +21,14 @@ export interface Completer {
   readonly pending: number;
 }
 
-export async function recordOutcomes(db: Database, batch: readonly Outcome[]): Promise<void> {
+export async function recordOutcomes(db: Database, batch: readonly Outcome[], now: Date): Promise<void> {
   if (batch.length === 0) return;
   await sql`
     UPDATE outbox o
     SET state = CASE r.kind WHEN 'sent' THEN 'sent' WHEN 'retry' THEN 'pending' ELSE 'failed' END,
         provider_id = CASE WHEN r.kind = 'sent' THEN coalesce(o.provider_id, r.provider_id) ELSE o.provider_id END,
-        sent_at = CASE WHEN r.kind = 'sent' THEN coalesce(o.sent_at, now()) ELSE o.sent_at END,
-        next_attempt_at = CASE WHEN r.kind = 'retry' THEN now() + r.delay_ms * interval '1 millisecond' ELSE o.next_attempt_at END,
+        sent_at = CASE WHEN r.kind = 'sent' THEN coalesce(o.sent_at, ${now}::timestamptz) ELSE o.sent_at END,
+        next_attempt_at = CASE WHEN r.kind = 'retry' THEN ${now}::timestamptz + r.delay_ms * interval '1 millisecond' ELSE o.next_attempt_at END,
         last_error = coalesce(r.error, o.last_error),
         lease_until = NULL
     FROM unnest(
@@ -38,19 +40,22 @@ export async function recordOutcomes(db: Database, batch: readonly Outcome[]): P
       ${batch.map((b) => (b.kind === 'retry' ? Math.round(b.delayMs) : 0))}::int[]
     ) AS r(id, attempts, kind, provider_id, error, delay_ms)
     WHERE o.id = r.id AND o.attempts = r.attempts
-      AND (o.state = 'sending' OR (r.kind = 'sent' AND o.state = 'sent'))`.execute(db);
+      AND (o.state = 'sending' OR (r.kind = 'sent' AND o.state IN ('sent', 'pending')))`.execute(db);
 }
 
 export interface CompleterOptions {
   flushMs?: number;
   maxBatch?: number;
   onError?: (err: unknown) => void;
+  /** The time written with each batch (default: the node clock). */
+  clock?: () => Date;
 }
 
 /** Buffers outcomes and writes them every `flushMs` (default 5) or when `maxBatch` are waiting. */
 export function createCompleter(db: Database, opts: CompleterOptions = {}): Completer {
   const flushMs = opts.flushMs ?? 5;
   const maxBatch = opts.maxBatch ?? 500;
+  const clock = opts.clock ?? (() => new Date());
   let buffer: Outcome[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -64,7 +69,7 @@ export function createCompleter(db: Database, opts: CompleterOptions = {}): Comp
     buffer = [];
     writing = writing.then(async () => {
       try {
-        await recordOutcomes(db, batch);
+        await recordOutcomes(db, batch, clock());
         failures = 0;
       } catch (err) {
         // Not lost: put back and tried again, slower each time (the database may be restarting).

@@ -4,7 +4,7 @@
 import type { Database } from '../db/connect.js';
 import type { OutboxRow } from '../db/schema.js';
 import type { Sender, SendOutcome } from './channel.js';
-import { claimDue, reclaimExpired, releaseUnsent, type ClaimedRow } from './claim.js';
+import { claimDue, reclaimExpired, releaseUnsent, startSending, type ClaimedRow } from './claim.js';
 import { createCompleter, type Outcome } from './complete.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { ratePlan } from './rate.js';
@@ -24,8 +24,13 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Most rows claimed at once (unlimited rate). */
   batch?: number;
-  /** A claimed row not recorded by then is taken back by any dispatcher (its owner died). */
+  /** A started row not recorded by then is taken back by any dispatcher (its owner died or stalled). */
   leaseMs?: number;
+  /**
+   * A claimed row not started by its slot plus this margin is taken back (and sent at once by
+   * whoever claims it next): a dead instance's claimed-ahead rows wait seconds, not the lease.
+   */
+  startMarginMs?: number;
   /** A reclaimed row, or one whose send may have gone (timeout), waits this long for a receipt first. */
   receiptGraceMs?: number;
   /** Fallback poll when no notification comes (retries falling due, lost notifications). */
@@ -37,6 +42,8 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Counts each provider call by result (the server shares one Metrics between app and workers). */
   metrics?: Metrics;
+  /** The time every outbox statement is given (default: the node clock). */
+  clock?: () => Date;
 }
 
 export interface Dispatcher {
@@ -48,9 +55,27 @@ export interface Dispatcher {
   stats(): { sent: number; retried: number; failed: number; inFlight: number };
 }
 
+/**
+ * What a provider's answer means for the row (pure): sent; failed for good; or a retry after the
+ * backoff (longer if the provider asked), at least the receipt grace when the send may have gone.
+ */
+export function decideOutcome(
+  row: Pick<OutboxRow, 'id' | 'attempts'>,
+  out: SendOutcome,
+  p: { backoff: BackoffPolicy; receiptGraceMs: number; random: () => number },
+): Outcome {
+  const base = { id: row.id, attempts: row.attempts };
+  if (out.ok) return { ...base, kind: 'sent', providerId: out.providerId ?? null, note: out.note ?? null };
+  if (!out.retry) return { ...base, kind: 'failed', error: out.error };
+  if (row.attempts >= p.backoff.maxAttempts) return { ...base, kind: 'failed', error: `gave up after ${row.attempts} attempts: ${out.error}` };
+  let delayMs = retryDelayMs(row.attempts, out.retryAfterMs, p.backoff, p.random);
+  if (out.uncertain) delayMs = Math.max(delayMs, p.receiptGraceMs);
+  return { ...base, kind: 'retry', delayMs, error: out.error };
+}
+
 // concurrency 100: 2,100 texts/s against a zero-latency stand-in here vs 2,000 at 64; a real
 // provider's ~200 ms latency at 30/s needs only ~6.
-const DEFAULTS = { concurrency: 100, batch: 200, leaseMs: 30_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 5_000, flushMs: 5 };
+const DEFAULTS = { concurrency: 100, batch: 200, leaseMs: 30_000, startMarginMs: 2_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 1_000, flushMs: 5 };
 
 export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog, options: DispatcherOptions = {}): Dispatcher {
   const o = { ...DEFAULTS, ...options };
@@ -62,11 +87,17 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
   const paceNow = () => sender.pace?.() ?? { key: channel, perSecond: o.ratePerSecond ?? 0 };
   let pace = paceNow();
   let plan = ratePlan(pace.perSecond, o.batch);
-  const completer = createCompleter(db, { flushMs: o.flushMs, onError: (err) => log.error({ err, channel }, 'recording send outcomes failed; will retry') });
+  const clock = options.clock ?? (() => new Date());
+  const completer = createCompleter(db, { flushMs: o.flushMs, clock, onError: (err) => log.error({ err, channel }, 'recording send outcomes failed; will retry') });
+  // A claim holds its rows until their slots (at most the horizon plus a batch of slots ahead) plus
+  // the margin; starting a row renews its lease to leaseMs for the provider call.
+  const claimLeaseMs = () => Math.min(o.leaseMs, (plan.intervalMs === undefined ? 0 : plan.horizonMs + plan.batch * plan.intervalMs) + o.startMarginMs);
 
   const ready: ClaimedRow[] = []; // slot reached, waiting for a free request
   const waiting = new Map<string, { row: ClaimedRow; timer: NodeJS.Timeout }>(); // slot not yet reached
   const inFlight = new Set<Promise<void>>();
+  let starting: ClaimedRow[] = []; // slot reached, being marked started (one statement at a time)
+  let startRunning: Promise<void> | undefined;
   const counts = { sent: 0, retried: 0, failed: 0 };
   let claiming = false;
   let again = false;
@@ -74,20 +105,12 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
   let pollTimer: NodeJS.Timeout | undefined;
   let lastReclaim = 0;
 
-  const outstanding = () => ready.length + waiting.size + inFlight.size;
+  const outstanding = () => ready.length + waiting.size + inFlight.size + starting.length;
   // Unlimited: keep about two batches' worth going. Limited: the schedule paces us; the claim's
   // horizon keeps the local queue to about half a second of slots.
   const room = () => (plan.intervalMs === undefined ? o.concurrency + o.batch - outstanding() : o.concurrency * 4 - outstanding());
 
-  function decide(row: OutboxRow, out: SendOutcome): Outcome {
-    const base = { id: row.id, attempts: row.attempts };
-    if (out.ok) return { ...base, kind: 'sent', providerId: out.providerId ?? null, note: out.note ?? null };
-    if (!out.retry) return { ...base, kind: 'failed', error: out.error };
-    if (row.attempts >= backoff.maxAttempts) return { ...base, kind: 'failed', error: `gave up after ${row.attempts} attempts: ${out.error}` };
-    let delayMs = retryDelayMs(row.attempts, out.retryAfterMs, backoff, random);
-    if (out.uncertain) delayMs = Math.max(delayMs, o.receiptGraceMs);
-    return { ...base, kind: 'retry', delayMs, error: out.error };
-  }
+  const decide = (row: OutboxRow, out: SendOutcome): Outcome => decideOutcome(row, out, { backoff, receiptGraceMs: o.receiptGraceMs, random });
 
   async function sendOne(row: ClaimedRow): Promise<void> {
     let out: SendOutcome;
@@ -109,17 +132,44 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
     completer.add(outcome);
   }
 
+  function launch(row: ClaimedRow): void {
+    const p: Promise<void> = sendOne(row).finally(() => {
+      inFlight.delete(p);
+      drain();
+      // Unlimited: top up when half a batch has room. Limited: the poll keeps the schedule full.
+      if (plan.intervalMs === undefined && room() >= plan.batch / 2) pump();
+    });
+    inFlight.add(p);
+  }
+
+  // Rows due now are marked started in one statement (fenced on their lease) before any is sent;
+  // while it runs, more rows gather for the next, so at full speed one statement covers many rows.
   function drain(): void {
-    while (ready.length > 0 && inFlight.size < o.concurrency && !stopping) {
-      const row = ready.shift()!;
-      const p: Promise<void> = sendOne(row).finally(() => {
-        inFlight.delete(p);
+    if (startRunning || stopping) return;
+    const free = o.concurrency - inFlight.size;
+    if (ready.length === 0 || free <= 0) return;
+    starting = ready.splice(0, free);
+    const group = starting;
+    startRunning = startSending(db, group, o.leaseMs, clock())
+      .then(
+        (started) => {
+          const lost = group.length - started.size;
+          if (lost > 0) log.warn({ channel, rows: lost }, 'claimed rows taken back before their send started: not sent here');
+          starting = [];
+          startRunning = undefined;
+          for (const row of group) if (started.has(row.id)) launch(row);
+        },
+        (err) => {
+          // Not started, not sent: their claim lease runs out and any dispatcher takes them back at once.
+          log.error({ err, channel, rows: group.length }, 'marking rows started failed; they go back when their claim lease ends');
+          starting = [];
+          startRunning = undefined;
+        },
+      )
+      .finally(() => {
         drain();
-        // Unlimited: top up when half a batch has room. Limited: the poll keeps the schedule full.
         if (plan.intervalMs === undefined && room() >= plan.batch / 2) pump();
       });
-      inFlight.add(p);
-    }
   }
 
   function schedule(rows: ClaimedRow[]): void {
@@ -141,7 +191,7 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
   async function claimLoop(): Promise<void> {
     if (Date.now() - lastReclaim > o.reclaimEveryMs) {
       lastReclaim = Date.now();
-      const n = await reclaimExpired(db, channel, o.receiptGraceMs);
+      const n = await reclaimExpired(db, channel, o.receiptGraceMs, clock());
       if (n > 0) log.warn({ channel, rows: n, graceMs: o.receiptGraceMs }, 'took back rows whose lease expired');
     }
     while (!stopping) {
@@ -151,7 +201,7 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
       }
       const limit = Math.min(plan.batch, room());
       if (limit <= 0) return;
-      const rows = await claimDue(db, channel, { limit, leaseMs: o.leaseMs, intervalMs: plan.intervalMs, horizonMs: plan.horizonMs, rateKey: pace.key });
+      const rows = await claimDue(db, channel, { limit, leaseMs: claimLeaseMs(), intervalMs: plan.intervalMs, horizonMs: plan.horizonMs, rateKey: pace.key }, clock());
       if (stopping) {
         await releaseUnsent(db, rows);
         return;
@@ -196,6 +246,8 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
       stopping = true;
       if (pollTimer) clearTimeout(pollTimer);
       while (claiming) await new Promise((r) => setTimeout(r, 5));
+      // A start statement in flight finishes first: its rows are then sent, or were never ours.
+      await startRunning;
       const unsent = [...ready, ...[...waiting.values()].map((w) => w.row)];
       for (const w of waiting.values()) clearTimeout(w.timer);
       waiting.clear();

@@ -2,7 +2,7 @@
 // deciding transaction, with its typed payload. The forum and email rows of an alert are queued in
 // the alert's own transaction: they exist exactly when the alert does. Each channel has its own
 // dispatcher loop, so a forum or mail server that is slow or down never holds up the texts.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Alert, OutboxKind } from '../db/schema.js';
 import type { Config } from '../config.js';
@@ -48,6 +48,37 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise
     .returning('id')
     .execute();
   return rows.map((r) => r.id);
+}
+
+/** Kinds of texts sent to many members at once, at broadcast priority. */
+export type BroadcastKind = Exclude<OutboxKind, 'reply'>;
+
+/**
+ * A set-based SMS enqueue, for use inside the caller's statement (a CTE): one broadcast-priority
+ * 'sms' row per row of `recipients`, a SELECT yielding `member_id`, `recipient` (E.164) and `body`
+ * (and `alert_number` when `alertNumber` is 'per row'), in the order to send (ids are given in
+ * that order). Returns `id, member_id` of each row written. One statement for 100,000 members.
+ */
+export function smsRowsFrom(kind: BroadcastKind, alertNumber: number | 'per row', now: Date, recipients: RawBuilder<unknown>): RawBuilder<{ id: string; member_id: number }> {
+  return sql`
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
+      SELECT 'sms', ${kind}, ${PRIORITY_BROADCAST}, ${alertNumber === 'per row' ? sql`r.alert_number` : alertNumber}, r.member_id, r.recipient, r.body, ${now}, ${now}
+      FROM (${recipients}) AS r
+      RETURNING id, member_id`;
+}
+
+/**
+ * The email rows of a broadcast, inside the caller's statement: one per row of `recipients`, a
+ * SELECT yielding `member_id`, `recipient` (an address) and `sms_opted_out` (the EmailPayload), in
+ * the order to send. The body is the subject (the email is rendered again at send time).
+ */
+export function emailRowsFrom(kind: BroadcastKind, alertNumber: number, subject: string, now: Date, recipients: RawBuilder<unknown>): RawBuilder<{ id: string }> {
+  return sql`
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
+      SELECT 'email', ${kind}, ${PRIORITY_BROADCAST}, ${alertNumber}, r.member_id, r.recipient, ${subject},
+             jsonb_build_object('smsOptedOut', r.sms_opted_out), ${now}, ${now}
+      FROM (${recipients}) AS r
+      RETURNING id`;
 }
 
 /** Which other channels are configured; absent means off (createAlert's callers pass otherChannels(config)). */
@@ -98,14 +129,12 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
   }
   if (channels.smtp) {
     // Set-based: the CONFIRM path stays one statement however many members there are.
-    await sql`
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
-      SELECT 'email', 'alert', ${PRIORITY_BROADCAST}, ${alert.number}, m.id, btrim(m.email), ${emailSubject(alert)},
-             jsonb_build_object('smsOptedOut', m.opted_out), ${now}, ${now}
+    await emailRowsFrom('alert', alert.number, emailSubject(alert), now, sql`
+      SELECT m.id AS member_id, btrim(m.email) AS recipient, m.opted_out AS sms_opted_out
       FROM members m
       WHERE m.email IS NOT NULL AND btrim(m.email) <> '' AND m.id IS DISTINCT FROM ${raiserId}
         AND m.contact_role <> 'deputy' -- held back with their texts (src/alerts/escalation.ts)
-      ORDER BY m.id`.execute(trx);
+      ORDER BY m.id`).execute(trx);
   }
 }
 

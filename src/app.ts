@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import { sql } from 'kysely';
 import { installErrorHandler } from './http/errors.js';
 import { registerMemberRoutes } from './directory/routes.js';
+import { registerOrganisationRoutes } from './directory/org-routes.js';
 import { registerVonageInbound } from './webhooks/vonage-inbound.js';
 import { registerVonageStatus } from './webhooks/vonage-status.js';
 import { registerDiscourseWebhook } from './webhooks/discourse.js';
@@ -11,6 +12,7 @@ import { registerAlertRoutes } from './alerts/routes.js';
 import { registerAdvisoryRoutes } from './advisories/routes.js';
 import { registerDashboard } from './web/dashboard.js';
 import { registerMembersPage } from './web/members.js';
+import { registerActionRoutes } from './web/actions.js';
 import { registerWebAssets } from './web/static.js';
 import { registerSimulator } from './web/simulator.js';
 import { registerMetrics } from './metrics/routes.js';
@@ -50,6 +52,7 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
   });
 
   await app.register(async (s) => registerMemberRoutes(s, deps));
+  await app.register(async (s) => registerOrganisationRoutes(s, deps));
   await app.register(async (s) => registerVonageInbound(s, deps));
   await app.register(async (s) => registerVonageStatus(s, deps));
   await app.register(async (s) => registerDiscourseWebhook(s, deps));
@@ -58,6 +61,7 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
   await app.register(async (s) => registerWebAssets(s));
   await app.register(async (s) => registerDashboard(s, deps));
   await app.register(async (s) => registerMembersPage(s, deps));
+  await app.register(async (s) => registerActionRoutes(s, deps));
   await app.register(async (s) => registerSimulator(s, deps));
   await app.register(async (s) => registerExerciseRoutes(s, deps));
   await app.register(async (s) => registerMetrics(s, deps));

@@ -11,6 +11,7 @@ import { configOrExit, type Config } from './config.js';
 import { HttpError } from './http/errors.js';
 import type { Runtime } from './runtime.js';
 import type { MemberView } from './directory/store.js';
+import type { OrganisationView } from './directory/org-store.js';
 
 const USAGE = `Usage: batsignal <command>
 
@@ -23,7 +24,14 @@ Commands:
               [--role member|admin] [--forum-username USERNAME]
                                  add one member
   members import FILE            add or update members from a CSV file (- for stdin);
-                                 header: name, phone, email, organisation, role[, forum_username]
+                                 header: name, phone, email, organisation, role[, forum_username,
+                                 ods_code, contact_role]
+  organisations list [--json] [--type TYPE] [--region REGION] [--search TEXT]
+                                 list the organisation directory
+  organisations import FILE      add or update organisations from a CSV file (- for stdin);
+                                 header: ods_code, name, type[, region, parent_ods_code,
+                                 it_support_ods_code, routing, products]
+                                 (docs/samples/organisations.csv is an example)
 
 Settings come from the environment (DATABASE_URL or DATA_DIR, DEFAULT_COUNTRY, ...).
 Exit status: 0 done, 1 failed (or some import rows rejected), 2 bad usage or configuration.`;
@@ -112,6 +120,58 @@ async function membersImport(config: Config, argv: string[]): Promise<number> {
   return r.rejected > 0 ? 1 : 0;
 }
 
+function orgTable(orgs: OrganisationView[]): string {
+  const rows = [['ODS', 'NAME', 'TYPE', 'REGION', 'PARENT', 'IT SUPPORT', 'ROUTING', 'PRODUCTS'], ...orgs.map((o) => [
+    o.odsCode, o.name, o.type, o.region ?? '', o.parentOdsCode ?? '', o.itSupportOdsCode ?? '', o.effectiveRouting,
+    o.products === null ? '(not known)' : o.products.join('; '),
+  ])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+async function organisationsList(config: Config, argv: string[]): Promise<number> {
+  const { values } = args(() =>
+    parseArgs({ args: argv, options: { json: { type: 'boolean' }, type: { type: 'string' }, region: { type: 'string' }, search: { type: 'string' } } }),
+  );
+  const { checkOrgType } = await import('./directory/org-validate.js');
+  let type: OrganisationView['type'] | undefined;
+  if (values.type !== undefined) {
+    const c = checkOrgType(values.type);
+    if (!c.ok) throw new UsageError(`--type: ${c.reason}`);
+    type = c.value;
+  }
+  const { listOrganisations } = await import('./directory/org-store.js');
+  const all = await withDatabase(config, async ({ db }) => {
+    const out: OrganisationView[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await listOrganisations(db, { type, region: values.region, search: values.search, limit: 1000, offset });
+      out.push(...page.organisations);
+      if (out.length >= page.total || page.organisations.length === 0) return out;
+    }
+  });
+  console.log(values.json ? JSON.stringify(all, null, 2) : all.length === 0 ? 'No organisations.' : orgTable(all));
+  return 0;
+}
+
+async function organisationsImport(config: Config, argv: string[]): Promise<number> {
+  const { positionals } = args(() => parseArgs({ args: argv, allowPositionals: true }));
+  if (positionals.length !== 1) throw new UsageError('organisations import needs one FILE');
+  const file = positionals[0]!;
+  const [{ decodeCsv }, { importOrganisations }] = await Promise.all([import('./directory/csv.js'), import('./directory/org-import.js')]);
+  let csv: string;
+  try {
+    csv = decodeCsv(file === '-' ? await readStdin() : await readFile(file));
+  } catch (err) {
+    console.error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return 1;
+  }
+  const r = await withDatabase(config, ({ db }) => importOrganisations(db, csv, new Date()));
+  console.log(`${file}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected`);
+  for (const row of r.rows) if (row.outcome === 'rejected') console.log(`  row ${row.row}${row.odsCode ? ` (${row.odsCode})` : ''}: ${row.reason}`);
+  if (r.rejected > 0) console.error(`${r.rejected} row${r.rejected > 1 ? 's were' : ' was'} not imported (the others were saved).`);
+  return r.rejected > 0 ? 1 : 0;
+}
+
 async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -131,8 +191,8 @@ async function run(argv: string[]): Promise<number | 'serving'> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (!['serve', 'migrate', 'members'].includes(command)) throw new UsageError(`unknown command "${command}"`);
-  if (command !== 'members' && sub !== undefined) throw new UsageError(`${command} takes no arguments`);
+  if (!['serve', 'migrate', 'members', 'organisations'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (command !== 'members' && command !== 'organisations' && sub !== undefined) throw new UsageError(`${command} takes no arguments`);
   const config = configOrExit();
   if (command === 'serve') {
     const { serve } = await import('./main.js');
@@ -140,6 +200,11 @@ async function run(argv: string[]): Promise<number | 'serving'> {
     return 'serving';
   }
   if (command === 'migrate') return migrate(config);
+  if (command === 'organisations') {
+    if (sub === 'list') return organisationsList(config, rest);
+    if (sub === 'import') return organisationsImport(config, rest);
+    throw new UsageError(sub === undefined ? 'organisations needs list or import' : `unknown organisations command "${sub}"`);
+  }
   if (sub === 'list') return membersList(config, rest);
   if (sub === 'add') return membersAdd(config, rest);
   if (sub === 'import') return membersImport(config, rest);

@@ -8,6 +8,8 @@ import { alertCounts, allAlertCounts, type AlertCounts } from './counts.js';
 import { alertRecipients, alertTotal, optedOutMembers, type Recipient, type RecipientFilter } from './queries.js';
 import { toCsv } from './csv.js';
 import * as s from './schemas.js';
+import * as cs from './coverage-schemas.js';
+import { alertCoverage, contactsToCall, coverageSummary, filterCoverage, type CoverageState, type OrganisationCoverage, type CoverageContact } from './coverage.js';
 
 type AlertParams = { Params: { n: string } };
 type RecipientsRequest = AlertParams & { Querystring: { state?: RecipientFilter } };
@@ -55,6 +57,28 @@ function sendCsv(reply: FastifyReply, n: number, state: RecipientFilter, rows: R
     .send(csv);
 }
 
+const contactView = (c: CoverageContact) => ({ memberId: c.memberId, name: c.name, phone: c.phone, contactRole: c.contactRole, optedOut: c.optedOut });
+
+const COVERAGE_CSV_HEADER = [
+  'ods_code', 'name', 'type', 'region', 'recipients', 'delivered', 'acknowledged', 'covered', 'situation',
+  'need_help', 'affected', 'not_affected', 'escalated_at', 'contacts',
+];
+
+function sendCoverageCsv(reply: FastifyReply, n: number, state: CoverageState, rows: OrganisationCoverage[], contacts: Map<string, CoverageContact[]>) {
+  const csv = toCsv(
+    COVERAGE_CSV_HEADER,
+    rows.map((o) => [
+      o.odsCode, o.name, o.type, o.region, o.recipients, o.delivered, o.acknowledged, o.covered ? 'yes' : 'no', o.situation,
+      o.needHelp, o.affected, o.notAffected, o.escalatedAt,
+      (contacts.get(o.odsCode) ?? []).map((c) => `${c.name} (${c.contactRole}) ${c.phone}`).join('; '),
+    ]),
+  );
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('Content-Disposition', `attachment; filename="batsignal-${n}-organisations-${state}.csv"`)
+    .send(csv);
+}
+
 const wantsCsv = (req: FastifyRequest) => /(^|,)\s*text\/csv\b/i.test(req.headers.accept ?? '');
 
 export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
@@ -93,9 +117,41 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
       response: { 200: s.alertSchema, ...errors },
     },
   }, async (req) => {
-    const c = await alertCounts(db, Number(req.params.n));
+    const n = Number(req.params.n);
+    const [c, organisations] = await Promise.all([alertCounts(db, n), coverageSummary(db, n)]);
     if (!c) throw notFound(`Alert #${req.params.n}`);
-    return alertView(c);
+    return { ...alertView(c), ...(organisations && { organisations }) };
+  });
+
+  app.get<AlertParams & { Querystring: { state?: CoverageState } }>('/api/alerts/:n/organisations', {
+    schema: {
+      summary: 'Coverage of an alert by organisation (covered, situation, escalation; who to phone where uncovered); CSV with Accept: text/csv',
+      tags: ['alerts'],
+      params: s.alertParams,
+      querystring: cs.coverageQuery,
+      response: {
+        200: {
+          description: 'JSON by default; the same rows as CSV when the request accepts text/csv.',
+          content: {
+            'application/json': { schema: cs.coverageListSchema },
+            'text/csv': { schema: { type: 'string', description: 'CSV with a header row.' } },
+          },
+        },
+        ...errors,
+      },
+    },
+  }, async (req, reply) => {
+    const n = Number(req.params.n);
+    const state = req.query.state ?? 'all';
+    const cov = await alertCoverage(db, n);
+    if (!cov) throw notFound(`Alert #${n}`);
+    const rows = filterCoverage(cov.organisations, state);
+    const contacts = await contactsToCall(db, rows.filter((o) => !o.covered).map((o) => o.odsCode));
+    if (wantsCsv(req)) return sendCoverageCsv(reply, n, state, rows, contacts);
+    const organisations = rows.map((o) => ({ ...o, ...(!o.covered && { contacts: (contacts.get(o.odsCode) ?? []).map(contactView) }) }));
+    return reply
+      .type('application/json; charset=utf-8')
+      .send({ alert: n, state, count: rows.length, organisations, summary: cov.summary });
   });
 
   const recipientsSchema = (summary: string) => ({

@@ -1,6 +1,7 @@
 // JSON schemas of the admin alerts API: they validate requests, shape responses (fields not
 // listed are never sent) and will generate the OpenAPI description, so every field says what it is.
 import { RECIPIENT_FILTERS } from './queries.js';
+import { coverageSummarySchema } from './coverage-schemas.js';
 
 const int = (description: string) => ({ type: 'integer', description }) as const;
 const time = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
@@ -75,6 +76,7 @@ export const alertSchema = {
     forumUrl: { type: ['string', 'null'], description: 'The forum topic for the alert, once posted.' },
     counts,
     optedOutMembers: int('Members opted out network-wide right now (they receive no alert texts).'),
+    organisations: coverageSummarySchema,
   },
 } as const;
 

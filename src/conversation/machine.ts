@@ -156,8 +156,19 @@ function askConfirmRaise(summary: string, exercise: boolean, ctx: StepContext, n
   );
 }
 
-/** Why this member may not follow up this alert now, or null if they may. */
-function followUpRefusal(kind: 'update' | 'allclear', n: number, ctx: StepContext): string | null {
+/**
+ * Why a raise may not go out now, or null if it may: the checks the conversation makes on the
+ * description and at CONFIRM, shared with the dashboard's raise (src/conversation/web.ts).
+ */
+export function raiseRefusal(summary: string, raisesLastHour: number, maxRaisesPerHour: number): string | null {
+  if (summary.length < MIN_DESCRIPTION) return replies.descriptionTooShort();
+  if (summary.length > MAX_DESCRIPTION) return replies.descriptionTooLong(summary.length, MAX_DESCRIPTION);
+  if (raisesLastHour >= maxRaisesPerHour) return replies.raiseLimit(maxRaisesPerHour);
+  return null;
+}
+
+/** Why this member may not follow up this alert now, or null if they may (also the dashboard's check). */
+export function followUpRefusal(kind: 'update' | 'allclear', n: number, ctx: StepContext): string | null {
   const alert = need(ctx.alert, 'alert');
   if (alert === null) return replies.noSuchAlert(n);
   if (ctx.member.role !== 'admin' && alert.raisedBy !== ctx.member.id) return replies.notYours(n, kind === 'update' ? 'UPDATE' : 'ALLCLEAR');

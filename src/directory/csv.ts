@@ -4,24 +4,38 @@ import { parse } from 'csv-parse/sync';
 import { HttpError } from '../http/errors.js';
 
 export const REQUIRED_COLUMNS = ['name', 'phone', 'email', 'organisation', 'role'] as const;
-export const OPTIONAL_COLUMNS = ['forum_username'] as const;
+export const OPTIONAL_COLUMNS = ['forum_username', 'ods_code', 'contact_role'] as const;
 export type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
 
-const KNOWN: readonly string[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS];
-const ALIASES: Record<string, Column> = { organization: 'organisation', forum_user: 'forum_username' };
+/** The columns a kind of spreadsheet has: the members' file, the organisations' file (org-import.ts). */
+export interface SheetSpec<C extends string> {
+  required: readonly C[];
+  optional: readonly C[];
+  aliases: Readonly<Record<string, C>>;
+}
 
-export interface CsvRow {
+export const MEMBER_SHEET: SheetSpec<Column> = {
+  required: REQUIRED_COLUMNS,
+  optional: OPTIONAL_COLUMNS,
+  aliases: { organization: 'organisation', forum_user: 'forum_username', ods: 'ods_code', organisation_code: 'ods_code' },
+};
+
+export interface SheetRow<C extends string> {
   /** Line in the file where the row ends (the header is line 1). */
   row: number;
-  cells?: Partial<Record<Column, string>>;
+  cells?: Partial<Record<C, string>>;
   /** Set when the row could not be read (wrong number of cells, a stray quote). */
   error?: string;
 }
 
-export interface MemberCsv {
-  columns: Column[];
-  rows: CsvRow[];
+export type CsvRow = SheetRow<Column>;
+
+export interface Sheet<C extends string> {
+  columns: C[];
+  rows: SheetRow<C>[];
 }
+
+export type MemberCsv = Sheet<Column>;
 
 const badCsv = (message: string) => new HttpError('invalid_csv', message);
 
@@ -49,13 +63,16 @@ export function decodeCsv(bytes: Uint8Array, charset?: string): string {
 }
 
 /** "Forum Username", " PHONE " and "forum-username" all name a column. */
-function columnName(raw: string): string {
+function columnName(raw: string, aliases: Readonly<Record<string, string>>): string {
   const n = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  return ALIASES[n] ?? n;
+  return Object.hasOwn(aliases, n) ? aliases[n]! : n;
 }
 
-function readHeader(cells: string[]): Column[] {
-  const names = cells.map(columnName);
+function readHeader<C extends string>(cells: string[], spec: SheetSpec<C>): C[] {
+  const KNOWN: readonly string[] = [...spec.required, ...spec.optional];
+  const REQUIRED_COLUMNS = spec.required;
+  const OPTIONAL_COLUMNS = spec.optional;
+  const names = cells.map((c) => columnName(c, spec.aliases));
   const unknown = names.find((n) => !KNOWN.includes(n));
   if (unknown !== undefined && cells.length === 1 && /[;\t]/.test(cells[0]!)) {
     throw badCsv(`The header row is separated by ${cells[0]!.includes(';') ? 'semicolons' : 'tabs'}; save the file as CSV (comma separated).`);
@@ -73,11 +90,16 @@ function readHeader(cells: string[]): Column[] {
   if (missing.length > 0) {
     throw badCsv(`The header row is missing the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected ${REQUIRED_COLUMNS.join(', ')}.`);
   }
-  return names as Column[];
+  return names as C[];
 }
 
 export function parseMemberCsv(text: string): MemberCsv {
-  const skipped: CsvRow[] = [];
+  return parseSheet(text, MEMBER_SHEET);
+}
+
+/** Reads a spreadsheet export whose header names the columns of `spec`. */
+export function parseSheet<C extends string>(text: string, spec: SheetSpec<C>): Sheet<C> {
+  const skipped: SheetRow<C>[] = [];
   const records = parse(text, {
     bom: true,
     info: true,
@@ -105,17 +127,17 @@ export function parseMemberCsv(text: string): MemberCsv {
   // A skipped record before the first one read (or with none read) was the header.
   const header = skipped.find((s) => first === undefined || s.row <= first.info.lines);
   if (header) throw badCsv(`The header row ${header.error!.replace(/, so this row.*/, '')}.`);
-  if (first === undefined) throw badCsv('The file is empty: expected a header row (name, phone, email, organisation, role).');
-  const columns = readHeader(first.record);
+  if (first === undefined) throw badCsv(`The file is empty: expected a header row (${spec.required.join(', ')}).`);
+  const columns = readHeader(first.record, spec);
 
-  const rows: CsvRow[] = [...skipped];
+  const rows: SheetRow<C>[] = [...skipped];
   for (const { record, info } of records.slice(1)) {
     if (record.every((c) => c.trim() === '')) continue; // a blank spreadsheet row
     if (record.length !== columns.length) {
       rows.push({ row: info.lines, error: `has ${record.length} cells; the header has ${columns.length}` });
       continue;
     }
-    const cells: Partial<Record<Column, string>> = {};
+    const cells: Partial<Record<C, string>> = {};
     columns.forEach((c, i) => (cells[c] = record[i]!));
     rows.push({ row: info.lines, cells });
   }

@@ -3,17 +3,20 @@
 // the default BATSIGNAL_NUMBER), which no real phone is ever given.
 import { sql } from 'kysely';
 import type { Database } from '../db/connect.js';
-import type { Role } from '../db/schema.js';
+import type { ContactRole, Role } from '../db/schema.js';
+import { importOrganisationsIn } from './org-import.js';
+import { SAMPLE_ORGANISATIONS_CSV } from './org-sample.js';
 
 const SETTING = 'demo_members_offered';
 
-export const DEMO_MEMBERS: { name: string; organisation: string; role: Role }[] = [
-  { name: 'Demo - Alex Morgan', organisation: 'Demo Northtown Trust', role: 'admin' },
-  { name: 'Demo - Sam Patel', organisation: 'Demo Southtown ICB', role: 'member' },
-  { name: 'Demo - Jo Williams', organisation: 'Demo Eastfield Hospitals', role: 'member' },
-  { name: 'Demo - Chris Okafor', organisation: 'Demo Westbury Community Trust', role: 'member' },
-  { name: 'Demo - Priya Shah', organisation: 'Demo Northtown Trust', role: 'member' },
-  { name: 'Demo - Tom Evans', organisation: 'Demo Riverside GP Federation', role: 'member' },
+// Each belongs to an organisation of the sample directory (docs/samples/organisations.csv).
+export const DEMO_MEMBERS: { name: string; organisation: string; role: Role; ods_code: string; contact_role: ContactRole }[] = [
+  { name: 'Demo - Alex Morgan', organisation: 'Demo Northtown Trust', role: 'admin', ods_code: 'RZN', contact_role: 'primary' },
+  { name: 'Demo - Sam Patel', organisation: 'Demo Northshire ICB', role: 'member', ods_code: 'QZA', contact_role: 'primary' },
+  { name: 'Demo - Jo Williams', organisation: 'Demo Eastfield Community Trust', role: 'member', ods_code: 'RZE', contact_role: 'primary' },
+  { name: 'Demo - Chris Okafor', organisation: 'Demo Westbury Mental Health Trust', role: 'member', ods_code: 'RZW', contact_role: 'primary' },
+  { name: 'Demo - Priya Shah', organisation: 'Demo Northtown Trust', role: 'member', ods_code: 'RZN', contact_role: 'deputy' },
+  { name: 'Demo - Tom Evans', organisation: 'Demo Northshire CSU', role: 'member', ods_code: '0ZC', contact_role: 'primary' },
 ];
 
 export const demoPhone = (i: number) => `+447700900${String(i + 1).padStart(3, '0')}`;
@@ -29,6 +32,8 @@ export async function seedDemoMembers(db: Database): Promise<number> {
     `.execute(trx);
     if (first.rows.length === 0) return 0;
     if (await trx.selectFrom('members').select('id').limit(1).executeTakeFirst()) return 0;
+    // The sample directory the demo members belong to (by ODS code: importing it again changes nothing).
+    await importOrganisationsIn(trx, SAMPLE_ORGANISATIONS_CSV, new Date());
     const added = await trx
       .insertInto('members')
       .values(DEMO_MEMBERS.map((m, i) => ({ ...m, phone: demoPhone(i) })))

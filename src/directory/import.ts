@@ -41,6 +41,8 @@ interface Candidate {
 function candidates(text: string, country: CountryCode) {
   const { columns, rows } = parseMemberCsv(text);
   const withForum = columns.includes('forum_username');
+  const withOrg = columns.includes('ods_code');
+  const withRole = columns.includes('contact_role');
   const good: Candidate[] = [];
   const rejected: ImportRow[] = [];
   const phoneRow = new Map<string, number>();
@@ -52,7 +54,10 @@ function candidates(text: string, country: CountryCode) {
     }
     const c = r.cells;
     const checked = checkMember(
-      { name: c.name ?? '', phone: c.phone ?? '', email: c.email, organisation: c.organisation, role: c.role, forumUsername: c.forum_username },
+      {
+        name: c.name ?? '', phone: c.phone ?? '', email: c.email, organisation: c.organisation, role: c.role, forumUsername: c.forum_username,
+        odsCode: c.ods_code, contactRole: c.contact_role,
+      },
       country,
     );
     if (!checked.ok) {
@@ -75,13 +80,13 @@ function candidates(text: string, country: CountryCode) {
     if (forumKey !== undefined) forumRow.set(forumKey, r.row);
     good.push({ row: r.row, member: m });
   }
-  return { withForum, good, rejected };
+  return { withForum, withOrg, withRole, good, rejected };
 }
 
 const text = (xs: (string | null)[]) => sql`${xs}::text[]`;
 
 export async function importMembers(db: Database, csv: string, country: CountryCode): Promise<ImportReport> {
-  const { withForum, good, rejected } = candidates(csv, country);
+  const { withForum, withOrg, withRole, good, rejected } = candidates(csv, country);
   const report: ImportRow[] = [...rejected];
 
   await db
@@ -106,14 +111,30 @@ export async function importMembers(db: Database, csv: string, country: CountryC
           return false;
         });
       }
+      if (withOrg) {
+        // An ODS code must name an organisation of the directory (import those first).
+        const codes = [...new Set(rows.flatMap((r) => (r.member.odsCode ? [r.member.odsCode] : [])))];
+        const known = codes.length === 0 ? new Set<string>() : new Set((await sql<{ ods_code: string }>`
+          SELECT ods_code FROM organisations WHERE ods_code = ANY(${text(codes)}) FOR KEY SHARE
+        `.execute(trx)).rows.map((r) => r.ods_code));
+        rows = rows.filter((r) => {
+          if (!r.member.odsCode || known.has(r.member.odsCode)) return true;
+          report.push({ row: r.row, outcome: 'rejected', phone: r.member.phone, reason: `ods_code ${r.member.odsCode} is not in the directory` });
+          return false;
+        });
+      }
       if (rows.length === 0) return;
 
       const col = <K extends keyof MemberFields>(k: K) => rows.map((r) => r.member[k] as string | null);
       const written = await sql<{ phone: string; id: number; inserted: boolean }>`
-        INSERT INTO members AS m (name, phone, email, organisation, role, forum_username)
+        INSERT INTO members AS m (name, phone, email, organisation, role, forum_username, ods_code, contact_role)
         SELECT * FROM unnest(${text(col('name'))}, ${text(col('phone'))}, ${text(col('email'))},
-                             ${text(col('organisation'))}, ${text(col('role'))}, ${text(col('forumUsername'))})
+                             ${text(col('organisation'))}, ${text(col('role'))}, ${text(col('forumUsername'))},
+                             ${text(col('odsCode'))}, ${text(col('contactRole'))})
         ON CONFLICT (phone) DO UPDATE SET
+          ods_code = CASE WHEN ${withOrg} THEN EXCLUDED.ods_code ELSE m.ods_code END,
+          contact_role = CASE WHEN ${withRole} THEN EXCLUDED.contact_role
+                              WHEN ${withOrg} AND EXCLUDED.ods_code IS NULL THEN 'member' ELSE m.contact_role END,
           name = EXCLUDED.name,
           email = EXCLUDED.email,
           organisation = EXCLUDED.organisation,
@@ -123,6 +144,8 @@ export async function importMembers(db: Database, csv: string, country: CountryC
         WHERE (m.name, m.email, m.organisation, m.role) IS DISTINCT FROM
               (EXCLUDED.name, EXCLUDED.email, EXCLUDED.organisation, EXCLUDED.role)
            OR (${withForum} AND m.forum_username IS DISTINCT FROM EXCLUDED.forum_username)
+           OR (${withOrg} AND m.ods_code IS DISTINCT FROM EXCLUDED.ods_code)
+           OR (${withRole} AND m.contact_role IS DISTINCT FROM EXCLUDED.contact_role)
         RETURNING m.phone, m.id, (m.xmax = 0) AS inserted
       `.execute(trx);
       const outcome = new Map(written.rows.map((w) => [w.phone, w]));

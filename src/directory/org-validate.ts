@@ -3,12 +3,10 @@
 import {
   ORGANISATION_TYPES,
   ROUTINGS,
-  CONTACT_ROLES,
-  type ContactRole,
   type OrganisationType,
   type Routing,
 } from '../db/schema.js';
-import { hasUnprintable, type Check } from './validate.js';
+import { checkContactRole, hasUnprintable, type Check } from './validate.js';
 
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
 const no = (reason: string): Check<never> => ({ ok: false, reason });
@@ -101,12 +99,7 @@ export function checkProductsCell(raw: string | null | undefined): Check<string[
   return checkProducts(raw.split(';'));
 }
 
-export function checkContactRole(raw: string | null | undefined): Check<ContactRole> {
-  const r = (raw ?? '').trim().toLowerCase();
-  if (r === '') return ok('member');
-  if ((CONTACT_ROLES as readonly string[]).includes(r)) return ok(r as ContactRole);
-  return no(`contact_role ${shown((raw ?? '').trim())} is not one of ${CONTACT_ROLES.join(', ')}`);
-}
+export { checkContactRole };
 
 export interface RawOrganisation {
   odsCode: string;

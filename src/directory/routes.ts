@@ -4,7 +4,7 @@ import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 import { errorSchema, HttpError, type ErrorCode } from '../http/errors.js';
-import type { Role } from '../db/schema.js';
+import type { ContactRole, Role } from '../db/schema.js';
 import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
 import { decodeCsv } from './csv.js';
@@ -15,7 +15,10 @@ import * as s from './schemas.js';
 export const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
-type Body = Partial<{ name: string; phone: string; email: string | null; organisation: string; role: Role; forumUsername: string | null; optedOut: boolean }>;
+type Body = Partial<{
+  name: string; phone: string; email: string | null; organisation: string; role: Role; forumUsername: string | null; optedOut: boolean;
+  odsCode: string | null; contactRole: ContactRole;
+}>;
 type IdRequest = { Params: { id: string } };
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema };
@@ -45,6 +48,8 @@ function patchFrom(b: Body, deps: RouteDeps): MemberPatch {
   if (b.role !== undefined) p.role = valid(v.checkRole(b.role));
   if (b.forumUsername !== undefined) p.forumUsername = valid(v.checkForumUsername(b.forumUsername));
   if (b.optedOut !== undefined) p.optedOut = b.optedOut;
+  if (b.odsCode !== undefined) p.odsCode = valid(v.checkMemberOdsCode(b.odsCode));
+  if (b.contactRole !== undefined) p.contactRole = valid(v.checkContactRole(b.contactRole));
   return p;
 }
 
@@ -114,6 +119,8 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
         organisation: p.organisation ?? '',
         role: p.role ?? 'member',
         forumUsername: p.forumUsername ?? null,
+        odsCode: p.odsCode ?? null,
+        contactRole: p.contactRole ?? 'member',
       });
       return reply.code(201).header('Location', `/api/members/${member.id}`).send(member);
     },
@@ -151,7 +158,7 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
       onRequest: [auth, requireContentType(CSV_TYPES)],
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
-        summary: 'Import a CSV spreadsheet (header: name, phone, email, organisation, role[, forum_username]); idempotent by phone',
+        summary: 'Import a CSV spreadsheet (header: name, phone, email, organisation, role[, forum_username, ods_code, contact_role]); idempotent by phone',
         tags: ['members'],
         consumes: CSV_TYPES,
         response: { 200: s.importReportSchema, ...errors },

@@ -16,6 +16,14 @@ const editable = {
   forumUsername: nullableStr('Discourse username of this member (alerts raised on the forum map to them); null for none.', {
     maxLength: 60,
   }),
+  odsCode: nullableStr('ODS code of the member\'s organisation in the directory (must exist there); null for none.', {
+    pattern: '^[A-Za-z0-9]{3,6}$',
+  }),
+  contactRole: {
+    type: 'string',
+    enum: ['primary', 'deputy', 'member'],
+    description: 'primary or deputy contact of the organisation (needs odsCode), or member (default). Deputies get a peer alert only when nobody at their organisation acknowledged in time.',
+  },
 } as const;
 
 export const createBody = {
@@ -71,6 +79,8 @@ export const memberSchema = {
     organisation: str('Organisation ("" if not known).'),
     role: { type: 'string', enum: ['member', 'admin'], description: 'member or admin.' },
     forumUsername: nullableStr('Discourse username, or null.'),
+    odsCode: nullableStr('ODS code of the member\'s organisation, or null ("no organisation").'),
+    contactRole: { type: 'string', enum: ['primary', 'deputy', 'member'], description: 'Contact role in the organisation.' },
     optedOut: { type: 'boolean', description: 'True after the member texted STOP: they get no alert texts.' },
     optedOutAt: nullableStr('When they opted out, or null.', { format: 'date-time' }),
     createdAt: str('When the member was added.', { format: 'date-time' }),

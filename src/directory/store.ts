@@ -26,6 +26,8 @@ export function memberView(r: Selectable<MembersTable>): MemberView {
     organisation: r.organisation,
     role: r.role,
     forumUsername: r.forum_username,
+    odsCode: r.ods_code,
+    contactRole: r.contact_role,
     optedOut: r.opted_out,
     optedOutAt: r.opted_out_at,
     createdAt: r.created_at,
@@ -91,6 +93,12 @@ function conflict(err: unknown, m: Partial<MemberFields>): never {
   if (e.code === '23505' && e.constraint === 'members_forum_username_key') {
     throw new HttpError('forum_username_taken', `Another member already has the forum username ${m.forumUsername}.`);
   }
+  if (e.code === '23503' && e.constraint === 'members_ods_code_fkey') {
+    throw new HttpError('unknown_organisation', `odsCode ${m.odsCode ?? ''} is not in the directory; add the organisation first.`);
+  }
+  if (e.code === '23514' && e.constraint === 'members_contact_needs_org') {
+    throw new HttpError('invalid_request', 'A primary or deputy contact needs an odsCode.');
+  }
   throw new Error('write member', { cause: err });
 }
 
@@ -115,6 +123,8 @@ export async function createMember(db: Database, m: MemberFields): Promise<Membe
       organisation: m.organisation,
       role: m.role,
       forum_username: m.forumUsername,
+      ods_code: m.odsCode,
+      contact_role: m.contactRole,
     })
     .returningAll()
     .executeTakeFirstOrThrow()
@@ -135,6 +145,8 @@ export async function updateMember(db: Database, id: number, p: MemberPatch, now
       ...(p.organisation !== undefined && { organisation: p.organisation }),
       ...(p.role !== undefined && { role: p.role }),
       ...(p.forumUsername !== undefined && { forum_username: p.forumUsername }),
+      ...(p.odsCode !== undefined && { ods_code: p.odsCode }),
+      ...(p.contactRole !== undefined && { contact_role: p.contactRole }),
       ...(p.optedOut !== undefined && {
         opted_out: p.optedOut,
         // Keep the original time when nothing changes; clear it on opting back in.

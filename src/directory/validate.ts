@@ -1,7 +1,7 @@
 // Member fields as people type them (API, CLI, spreadsheet) -> the stored form, or a reason.
 // Pure: shared by the HTTP routes, the CLI and the CSV import, so all three accept the same things.
 import type { CountryCode } from 'libphonenumber-js';
-import type { Role } from '../db/schema.js';
+import type { ContactRole, Role } from '../db/schema.js';
 import { normalisePhone } from './phone.js';
 
 export type Check<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -14,6 +14,9 @@ export interface MemberFields {
   organisation: string;
   role: Role;
   forumUsername: string | null;
+  /** The member's organisation in the directory (must exist there); null: none. */
+  odsCode: string | null;
+  contactRole: ContactRole;
 }
 
 const ok = <T>(value: T): Check<T> => ({ ok: true, value });
@@ -71,6 +74,21 @@ export function checkPhone(raw: string, country: CountryCode): Check<string> {
   return r.ok ? ok(r.e164) : no(r.reason);
 }
 
+/** Blank -> null; "p84001" -> "P84001". (org-validate.ts has the organisation side; it imports this module.) */
+export function checkMemberOdsCode(raw: string | null | undefined): Check<string | null> {
+  const code = (raw ?? '').trim().toUpperCase();
+  if (code === '') return ok(null);
+  if (!/^[A-Z0-9]{3,6}$/.test(code)) return no(`ods_code "${(raw ?? '').trim().slice(0, 40)}" is not an ODS code (3-6 letters or digits)`);
+  return ok(code);
+}
+
+export function checkContactRole(raw: string | null | undefined): Check<ContactRole> {
+  const r = (raw ?? '').trim().toLowerCase();
+  if (r === '' || r === 'member') return ok('member');
+  if (r === 'primary' || r === 'deputy') return ok(r);
+  return no(`contact_role "${(raw ?? '').trim().slice(0, 40)}" is not one of primary, deputy, member`);
+}
+
 export interface RawMember {
   name: string;
   phone: string;
@@ -78,6 +96,8 @@ export interface RawMember {
   organisation?: string | null | undefined;
   role?: string | null | undefined;
   forumUsername?: string | null | undefined;
+  odsCode?: string | null | undefined;
+  contactRole?: string | null | undefined;
 }
 
 /** Every field checked; the first problem is the reason (phone first: it is the member's key). */
@@ -94,7 +114,14 @@ export function checkMember(raw: RawMember, country: CountryCode): Check<MemberF
   if (!role.ok) return role;
   const forumUsername = checkForumUsername(raw.forumUsername);
   if (!forumUsername.ok) return forumUsername;
+  const odsCode = checkMemberOdsCode(raw.odsCode);
+  if (!odsCode.ok) return odsCode;
+  const contactRole = checkContactRole(raw.contactRole);
+  if (!contactRole.ok) return contactRole;
+  if (contactRole.value !== 'member' && odsCode.value === null) return no(`contact_role ${contactRole.value} needs an ods_code`);
   return ok({
+    odsCode: odsCode.value,
+    contactRole: contactRole.value,
     name: name.value,
     phone: phone.value,
     email: email.value,

@@ -12,9 +12,11 @@ export const ERROR_CODES = {
   invalid_csv: { status: 400, meaning: 'The member file cannot be read as CSV; the message says where.' },
   invalid_phone: { status: 400, meaning: 'Not a mobile number we can text.' },
   invalid_email: { status: 400, meaning: 'Not an email address.' },
+  refused: { status: 400, meaning: 'A dashboard raise or follow-up the text conversation would refuse (threshold not met, description too short or long); the message is the reply a text would get.' },
+  not_an_admin: { status: 400, meaning: 'The member named to act from the dashboard is not an admin.' },
   too_many_phones: { status: 400, meaning: 'The simulator was asked for more phones than one poll serves.' },
   invalid_advisory: { status: 400, meaning: 'An advisory request with a missing or wrong field, an empty target or an unknown type; the message lists every problem.' },
-  unknown_organisation: { status: 400, meaning: 'An advisory target names ODS codes that are not in the directory; the message lists them.' },
+  unknown_organisation: { status: 400, meaning: 'An ODS code (an advisory target, a member) is not in the organisation directory; the message names it.' },
   no_organisations: { status: 400, meaning: 'No organisation matches the advisory\'s target: it would reach nobody.' },
   body_too_large: { status: 413, meaning: 'The body is over the route\'s limit.' },
   unsupported_media_type: { status: 415, meaning: 'The body\'s Content-Type is not one the route reads.' },
@@ -30,6 +32,7 @@ export const ERROR_CODES = {
   forum_username_taken: { status: 409, meaning: 'Another member already has this forum username.' },
   ods_code_taken: { status: 409, meaning: 'An organisation with this ODS code is already in the directory.' },
   organisation_in_use: { status: 409, meaning: 'The organisation is still referred to (members, child or supported organisations).' },
+  too_many_raises: { status: 429, meaning: 'The admin has raised the most alerts allowed in an hour (MAX_RAISES_PER_HOUR).' },
   // Ours
   internal: { status: 500, meaning: 'Something failed on our side; it has been logged (the body never says what).' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

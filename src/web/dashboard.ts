@@ -4,12 +4,69 @@
 // The script is src/web/public/dashboard.js.
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { page, servePage } from './layout.js';
+import { escapeHtml, page, servePage } from './layout.js';
 import { SIGNIN_FORM } from './signin.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
-const MAIN = `
+/** Raise, UPDATE and ALLCLEAR: a form, then a preview of the exact text and its reach, then Send. */
+const actionPanel = (thresholdQuestion: string) => `
+  <section id="action" class="nhsuk-card" aria-labelledby="action-title" hidden>
+    <div class="nhsuk-card__content">
+    <h2 class="nhsuk-card__heading nhsuk-heading-m" id="action-title" tabindex="-1">Raise an alert</h2>
+    <div class="nhsuk-error-summary" id="act-problem" role="alert" tabindex="-1" hidden>
+      <h3 class="nhsuk-error-summary__title">There is a problem</h3>
+      <div class="nhsuk-error-summary__body"><p id="act-problem-text"></p></div>
+    </div>
+    <form id="action-form" novalidate>
+      <div class="nhsuk-form-group">
+        <label class="nhsuk-label" for="act-admin">Acting as</label>
+        <div class="nhsuk-hint" id="act-admin-hint">The admin member named in the texts and recorded as raising or sending it.</div>
+        <select class="nhsuk-select" id="act-admin" name="adminId" aria-describedby="act-admin-hint"></select>
+      </div>
+      <div id="act-raise">
+        <div class="nhsuk-form-group">
+          <fieldset class="nhsuk-fieldset">
+            <legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s" id="act-threshold-question">${escapeHtml(thresholdQuestion)}</legend>
+            <div class="nhsuk-radios nhsuk-radios--inline">
+              <div class="nhsuk-radios__item"><input class="nhsuk-radios__input" id="act-threshold-yes" name="threshold" type="radio" value="yes"><label class="nhsuk-label nhsuk-radios__label" for="act-threshold-yes">Yes</label></div>
+              <div class="nhsuk-radios__item"><input class="nhsuk-radios__input" id="act-threshold-no" name="threshold" type="radio" value="no"><label class="nhsuk-label nhsuk-radios__label" for="act-threshold-no">No</label></div>
+            </div>
+          </fieldset>
+        </div>
+        <div class="nhsuk-form-group">
+          <label class="nhsuk-label" for="act-summary">Describe the incident in one text</label>
+          <div class="nhsuk-hint" id="act-summary-hint">What it is, who is affected and what to do. 3 to 600 characters.</div>
+          <textarea class="nhsuk-textarea" id="act-summary" name="summary" rows="4" maxlength="600" aria-describedby="act-summary-hint"></textarea>
+        </div>
+        <div class="nhsuk-form-group">
+          <div class="nhsuk-checkboxes">
+            <div class="nhsuk-checkboxes__item"><input class="nhsuk-checkboxes__input" id="act-exercise" name="exercise" type="checkbox" value="yes"><label class="nhsuk-label nhsuk-checkboxes__label" for="act-exercise">This is an exercise</label></div>
+          </div>
+        </div>
+      </div>
+      <div class="nhsuk-form-group" id="act-followup">
+        <label class="nhsuk-label" for="act-text" id="act-text-label">Update</label>
+        <textarea class="nhsuk-textarea" id="act-text" name="text" rows="3" maxlength="600"></textarea>
+      </div>
+      <div class="bs-toolbar">
+        <button class="nhsuk-button bs-toolbar__item" type="submit" id="act-preview">Preview</button>
+        <button class="nhsuk-button nhsuk-button--secondary bs-toolbar__item" type="button" id="act-cancel">Cancel</button>
+      </div>
+    </form>
+    <div id="act-confirm" hidden>
+      <h3 class="nhsuk-heading-s" id="act-confirm-title" tabindex="-1">Check the text before it goes</h3>
+      <p class="nhsuk-body" id="act-reach"></p>
+      <blockquote class="bs-sms" id="act-text-preview"></blockquote>
+      <div class="bs-toolbar">
+        <button class="nhsuk-button nhsuk-button--warning bs-toolbar__item" type="button" id="act-send">Send</button>
+        <button class="nhsuk-button nhsuk-button--secondary bs-toolbar__item" type="button" id="act-change">Change</button>
+      </div>
+    </div>
+    </div>
+  </section>`;
+
+const main = (thresholdQuestion: string) => `
 <h1 class="nhsuk-heading-l">Alerts dashboard</h1>
 <noscript><div class="nhsuk-warning-callout"><h2 class="nhsuk-warning-callout__label">JavaScript needed</h2>
 <p>This page needs JavaScript to read alerts with your admin token. The same data is in the API: see docs/dashboard.md.</p></div></noscript>
@@ -24,6 +81,9 @@ ${SIGNIN_FORM('Show alerts')}
     <div class="nhsuk-error-summary__body"><p id="problem-text"></p></div>
   </div>
 
+  <div class="nhsuk-inset-text" id="notice" role="status" hidden><p id="notice-text"></p></div>
+  <p class="nhsuk-body"><button class="nhsuk-button nhsuk-button--warning" type="button" id="raise-open">Raise an alert</button></p>
+${actionPanel(thresholdQuestion)}
   <p class="nhsuk-body" id="no-alerts" hidden>No alerts have been raised yet.</p>
 
   <section id="detail" aria-labelledby="detail-title" hidden>
@@ -35,6 +95,10 @@ ${SIGNIN_FORM('Show alerts')}
     </div>
     <p class="nhsuk-body bs-summary" id="detail-summary"></p>
     <p class="nhsuk-body-s" id="detail-meta"></p>
+    <p class="nhsuk-body bs-toolbar" id="followups">
+      <button class="nhsuk-button nhsuk-button--secondary bs-toolbar__item" type="button" id="update-open">Send an update</button>
+      <button class="nhsuk-button nhsuk-button--secondary bs-toolbar__item" type="button" id="allclear-open">Stand down (all clear)</button>
+    </p>
     <ul class="bs-counts" id="counts" aria-label="Counts"></ul>
     <h3 class="nhsuk-heading-s" id="nonresponders-title">Not acknowledged</h3>
     <p class="nhsuk-body-s bs-toolbar">
@@ -72,6 +136,6 @@ ${SIGNIN_FORM('Show alerts')}
 </div>
 `;
 
-export async function registerDashboard(app: FastifyInstance, _deps: RouteDeps): Promise<void> {
-  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: MAIN, homeHref: DASHBOARD_PATH, script: 'dashboard.js' }));
+export async function registerDashboard(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: main(deps.config.thresholdQuestion), homeHref: DASHBOARD_PATH, script: 'dashboard.js' }));
 }

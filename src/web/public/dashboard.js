@@ -3,7 +3,7 @@
 // in sessionStorage for this tab and reads the JSON API with it. Every value from the API reaches
 // the page through textContent, never as markup. It polls every 2 s and rebuilds a table only
 // when it changed.
-import { $, api, cell, clear, el, fieldError, form, getToken, input, saveBlob, setToken, span, tag, takeTokenFromHash, Unauthorised, ApiError, when } from './common.js';
+import { $, api, button, cell, clear, el, fieldError, form, getToken, input, saveBlob, setToken, span, tag, takeTokenFromHash, Unauthorised, ApiError, when } from './common.js';
 
 /** @typedef {import('./api').AlertList} AlertList */
 /** @typedef {import('./api').AlertDetail} AlertDetail */
@@ -233,6 +233,151 @@ async function download(state) {
     if (!failed(err)) problem(`Could not download the CSV (${err instanceof Error ? err.message : String(err)}).`);
   }
 }
+
+// --- Raise, UPDATE and ALLCLEAR: form -> preview (exact text and reach) -> Send.
+
+/** @typedef {{ kind: 'raise' | 'update' | 'allclear', text: string, reach: number, exercise: boolean, alert: number }} Preview */
+/** @type {'raise' | 'update' | 'allclear'} */
+let actionKind = 'raise';
+/** @type {number | null} */
+let actionAlert = null;
+/** @type {{ body: Record<string, unknown>, preview: Preview } | null} */
+let previewed = null;
+/** @type {AlertDetail | null} */
+let shown = null;
+
+/** @param {string} message */
+function actionProblem(message) {
+  $('act-problem').hidden = !message;
+  $('act-problem-text').textContent = message;
+  if (message) $('act-problem').focus();
+}
+
+/** @param {string} message */
+function notice(message) {
+  $('notice').hidden = !message;
+  $('notice-text').textContent = message;
+}
+
+async function loadAdmins() {
+  const select = input('act-admin');
+  if (select.children.length > 0) return;
+  /** @type {import('./api').MemberPage} */
+  const page = await api('/api/members?role=admin&limit=1000');
+  for (const m of page.members) {
+    const o = el('option', null, m.organisation ? `${m.name} (${m.organisation})` : m.name);
+    o.value = String(m.id);
+    select.append(o);
+  }
+  if (page.members.length === 0) actionProblem('There is no admin member to act as: give a member the admin role on the Members page first.');
+}
+
+/** @param {'raise' | 'update' | 'allclear'} kind */
+async function openAction(kind) {
+  actionKind = kind;
+  actionAlert = kind === 'raise' ? null : current;
+  previewed = null;
+  notice('');
+  actionProblem('');
+  $('action').hidden = false;
+  $('act-confirm').hidden = true;
+  form('action-form').hidden = false;
+  $('act-raise').hidden = kind !== 'raise';
+  $('act-followup').hidden = kind === 'raise';
+  $('action-title').textContent =
+    kind === 'raise' ? 'Raise an alert' : kind === 'update' ? `Send an update on alert #${actionAlert}` : `Stand down alert #${actionAlert} (all clear)`;
+  $('act-text-label').textContent = kind === 'update' ? 'Update (sent to everyone the alert reached)' : 'Anything to add (optional)';
+  input('act-text').value = '';
+  $('action-title').focus();
+  try {
+    await loadAdmins();
+  } catch (err) {
+    if (!failed(err)) actionProblem(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function closeAction() {
+  $('action').hidden = true;
+  previewed = null;
+}
+
+function actionBody() {
+  /** @type {Record<string, unknown>} */
+  const body = { adminId: Number(input('act-admin').value), kind: actionKind };
+  if (actionKind === 'raise') {
+    const yes = input('act-threshold-yes');
+    const no = input('act-threshold-no');
+    body.thresholdMet = yes instanceof HTMLInputElement && yes.checked;
+    if (!(yes instanceof HTMLInputElement && yes.checked) && !(no instanceof HTMLInputElement && no.checked)) return null;
+    body.summary = input('act-summary').value;
+    const ex = input('act-exercise');
+    body.exercise = ex instanceof HTMLInputElement && ex.checked;
+  } else {
+    body.alert = actionAlert;
+    body.text = input('act-text').value;
+  }
+  return body;
+}
+
+async function preview() {
+  actionProblem('');
+  const body = actionBody();
+  if (!body) return actionProblem('Answer the threshold question: Yes or No.');
+  try {
+    /** @type {Preview} */
+    const p = await api('/api/actions/preview', { body });
+    previewed = { body, preview: p };
+    form('action-form').hidden = true;
+    $('act-confirm').hidden = false;
+    $('act-text-preview').textContent = p.text;
+    const who = p.reach === 1 ? '1 member' : `${p.reach} members`;
+    $('act-reach').textContent =
+      (p.kind === 'raise' ? `Alert #${p.alert} will be texted to ${who}` : `This will be texted to ${who} who received alert #${p.alert}`) +
+      (p.exercise ? ', marked as an EXERCISE.' : '.');
+    $('act-send').textContent = p.kind === 'raise' ? `Send alert to ${who}` : p.kind === 'update' ? `Send update to ${who}` : `Stand down and tell ${who}`;
+    $('act-confirm-title').focus();
+  } catch (err) {
+    if (!failed(err)) actionProblem(err instanceof Error ? err.message : String(err));
+  }
+}
+
+async function send() {
+  if (!previewed) return;
+  button('act-send').disabled = true;
+  try {
+    /** @type {{ alert: number, recipients: number, message: string }} */
+    const r = await api('/api/actions/send', { body: { ...previewed.body, previewedText: previewed.preview.text } });
+    closeAction();
+    notice(r.message);
+    location.hash = `#alert-${r.alert}`;
+    void refresh();
+  } catch (err) {
+    if (failed(err)) return;
+    actionProblem(err instanceof Error ? err.message : String(err));
+    $('act-confirm').hidden = true;
+    form('action-form').hidden = false;
+  } finally {
+    button('act-send').disabled = false;
+  }
+}
+
+document.addEventListener('batsignal:alert', (e) => {
+  shown = /** @type {CustomEvent<AlertDetail>} */ (e).detail;
+  $('followups').hidden = shown.status !== 'open';
+});
+$('raise-open').addEventListener('click', () => void openAction('raise'));
+$('update-open').addEventListener('click', () => void openAction('update'));
+$('allclear-open').addEventListener('click', () => void openAction('allclear'));
+$('act-cancel').addEventListener('click', closeAction);
+$('act-change').addEventListener('click', () => {
+  $('act-confirm').hidden = true;
+  form('action-form').hidden = false;
+});
+form('action-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void preview();
+});
+$('act-send').addEventListener('click', () => void send());
 
 takeTokenFromHash();
 form('signin').addEventListener('submit', (e) => {

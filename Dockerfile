@@ -27,7 +27,8 @@ ENV HOST=0.0.0.0 \
     DATA_DIR=/app/data
 USER node
 EXPOSE 3000
+# The probe reads PORT at run time: `docker run -e PORT=3300` is healthy too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+    CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node as PID 1 receives SIGTERM from `docker stop` and shuts down cleanly (src/main.ts).
 CMD ["node", "dist/src/main.js"]

@@ -16,7 +16,8 @@ t.test('Dockerfile: multi-stage build, production dependencies only, non-root, h
   t.match(runtime, /^USER node$/m, 'runs as the unprivileged node user');
   t.match(runtime, /HOST=0\.0\.0\.0/);
   t.match(runtime, /^EXPOSE 3000$/m);
-  t.match(runtime, /HEALTHCHECK .*\n?.*fetch\('http:\/\/127\.0\.0\.1:3000\/healthz'\)/);
+  t.match(runtime, /HEALTHCHECK .*\n?.*fetch\('http:\/\/127\.0\.0\.1:'\+\(process\.env\.PORT\|\|3000\)\+'\/healthz'\)/, 'the health probe follows PORT');
+  t.notMatch(runtime, /127\.0\.0\.1:3000\/healthz/, 'not a fixed port');
   t.match(runtime, /^CMD \["node", "dist\/src\/main\.js"\]$/m, 'exec form: node is PID 1 and gets SIGTERM');
   const ignore = (await fs.readFile('.dockerignore', 'utf8')).split('\n');
   for (const p of ['node_modules', 'dist', 'data', '.git', '.env']) t.ok(ignore.includes(p), `.dockerignore keeps ${p} out of the build context`);

@@ -63,16 +63,31 @@ const asTopic = (id: unknown, slug: unknown): DiscourseTopicRef | null =>
 export function discourseClient(cfg: DiscourseConfig, timeoutMs = 10_000): DiscourseClient {
   const headers = { 'Api-Key': cfg.apiKey, 'Api-Username': cfg.apiUsername, Accept: 'application/json' };
 
+  const origin = new URL(cfg.url).origin;
+
   async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ res: Response; json: unknown; text: string } | DiscourseAnswer> {
     let res: Response;
     try {
-      res = await fetch(cfg.url + path, {
-        method,
-        headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
-        body: body === undefined ? null : JSON.stringify(body),
-        redirect: 'follow',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      // Redirects are followed here, not by fetch: fetch keeps custom headers (Api-Key) across
+      // origins. Discourse redirects within itself (the external_id lookup answers 301 to the topic);
+      // a redirect to any other origin is refused, so the key never leaves the forum.
+      let url = cfg.url + path;
+      for (let hops = 0; ; hops++) {
+        res = await fetch(url, {
+          method,
+          headers: body === undefined ? headers : { ...headers, 'Content-Type': 'application/json' },
+          body: body === undefined ? null : JSON.stringify(body),
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+        if (location === null || method !== 'GET') break;
+        await res.body?.cancel();
+        const next = new URL(location, url);
+        if (next.origin !== origin) return { kind: 'invalid', status: res.status, errors: [`redirected to another origin (${next.origin}); not followed with the API key`] };
+        if (hops >= 4) return { kind: 'invalid', status: res.status, errors: ['too many redirects'] };
+        url = next.href;
+      }
     } catch (err) {
       // A refused connection never reached Discourse; a timeout or reset may have.
       const code = describe(err);
@@ -110,7 +125,7 @@ export function discourseClient(cfg: DiscourseConfig, timeoutMs = 10_000): Disco
     },
 
     async findByExternalId(externalId) {
-      // 301 to /t/{slug}/{id}.json, followed by fetch; 404 when no topic has this external_id.
+      // 301 to /t/{slug}/{id}.json (followed by call(), same origin only); 404 when no topic has this external_id.
       const r = await call('GET', `/t/external_id/${encodeURIComponent(externalId)}.json`);
       if ('kind' in r) return r;
       if (r.res.status === 404 || r.res.status === 410) return { kind: 'notFound' };

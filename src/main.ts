@@ -13,8 +13,8 @@ import { createMetrics } from './metrics/registry.js';
 export async function serve(config: Config): Promise<void> {
   const rt = await openDatabase(config, (m) => console.error(m));
   const { tokens, generated } = await resolveAdminTokens(config);
-  // No Vonage credentials: texts go to the built-in phone simulator (/simulator) instead.
-  const simulator = config.vonage ? undefined : createPhoneSimulator(rt.db);
+  // No SMS provider configured: texts go to the built-in phone simulator (/simulator) instead.
+  const simulator = config.vonage || config.smsProviders.length > 0 ? undefined : createPhoneSimulator(rt.db);
   const outboxSignal = createOutboxSignal(rt.db, (err) => console.error('outbox notify failed:', err));
   // One Metrics for the app and the workers: /metrics shows the dispatcher's sends too.
   const metrics = createMetrics({ db: rt.db, clock: systemClock, processMetrics: true });

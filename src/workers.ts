@@ -8,7 +8,7 @@ import { startReminderSweeper } from './alerts/reminders.js';
 import { startEscalationSweeper } from './alerts/escalation.js';
 import { startAdvisorySweeper } from './advisories/sweep.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
-import { pickSmsSender, smsChannel } from './providers/failover.js';
+import { configuredProviders, pickSmsSender, smsChannel, startFailover } from './providers/failover.js';
 import type { Sender } from './outbox/channel.js';
 import type { BackoffPolicy } from './outbox/backoff.js';
 import type { Config } from './config.js';
@@ -32,7 +32,13 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   // Advisory deadlines: reminder at half the window, escalation at the deadline (src/advisories/sweep.ts).
   running.push(startAdvisorySweeper({ db: deps.db, clock: deps.clock, email: deps.config.smtp !== undefined, outboxSignal: deps.outboxSignal }, log));
   // The outbox: one dispatcher loop per channel (src/outbox/dispatcher.ts). Add a channel with one line.
-  const sms = smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
+  // SMS_PROVIDERS configured: failover between them (src/providers/failover.ts); else the simulator or the log.
+  // Vonage's SMS API alone keeps its single-provider path (rate on the 'sms' schedule, as before).
+  const legacy = deps.config.smsProviders.length === 1 && deps.config.smsProviders[0] === 'vonage' && !deps.config.vonageMessages;
+  const providers = deps.simulator || legacy ? [] : configuredProviders(deps.config);
+  const failover = providers.length > 0 ? startFailover(deps.db, providers, { log }) : undefined;
+  if (failover) running.push(failover);
+  const sms = failover ?? smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
   const metrics = deps.metrics ? { metrics: deps.metrics } : {};
   // Forum and email have loops of their own: a slow or dead forum or mail server never holds up texts.
   const others = otherChannelSenders(deps);

@@ -30,6 +30,7 @@ export async function recordInbound(trx: Tx, sms: InboundSms, outcome: InboundOu
       concat_total: sms.concat?.total ?? null,
       outcome,
       received_at: now,
+      provider: sms.provider ?? 'vonage',
     })
     .onConflict((oc) => oc.column('message_id').doNothing())
     .returning('message_id')

@@ -18,6 +18,8 @@ export interface InboundSms {
   /** 'text' | 'unicode' are interpreted; anything else (binary, future types) is recorded and ignored. */
   type: string;
   concat: ConcatInfo | undefined;
+  /** The provider (number) it came in through, kept so replies go back the same way; absent: Vonage. */
+  provider?: string;
 }
 
 const INTERPRETED_TYPES = new Set(['text', 'unicode']);

@@ -75,7 +75,8 @@ function ownKey(config: Config): string {
 
 /** Reasons to acknowledge and record a text without interpreting it. */
 function ignoredBeforeSender(config: Config, sms: InboundSms): string | undefined {
-  if (sms.to !== config.batsignalNumber) return 'wrong_to';
+  // Members may text either number: ours at Vonage or at Twilio.
+  if (sms.to !== config.batsignalNumber && sms.to !== config.twilio?.number) return 'wrong_to';
   if (!isInterpretedType(sms.type)) return `type_${sms.type}`;
   return undefined;
 }

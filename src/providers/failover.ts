@@ -18,6 +18,8 @@ import type { SendOutcome, Sender, SmsMessage, SmsSender } from '../outbox/chann
 import type { ProviderOutcome } from './outcome.js';
 import { ensureProviders, markDown, markUp, noteFailure, readProviders, reserveSlot, setEnabled, takeProbe, type ProviderState } from './health.js';
 import { createVonageSender } from './vonage-sms/client.js';
+import { createTwilioSender } from './twilio/client.js';
+import { createVonageMessagesSender } from './vonage-messages/client.js';
 import { createLogSender, type LogLine } from './log/sender.js';
 
 export function smsChannel(sender: SmsSender, from: string): Sender & { readonly sms: SmsSender } {
@@ -283,5 +285,40 @@ export async function createFailover(db: Database, providers: readonly SmsProvid
       stopped = true;
       if (timer) clearTimeout(timer);
     },
+  };
+}
+
+/**
+ * The providers SMS_PROVIDERS names, in its order: Vonage through the Messages API when
+ * VONAGE_APPLICATION_ID is set (else the SMS API), Twilio with status callbacks to PUBLIC_URL.
+ */
+export function configuredProviders(config: Config): SmsProvider[] {
+  return config.smsProviders.map((name): SmsProvider => {
+    const perSecond = config.providerRates[name];
+    if (name === 'twilio') {
+      const t = config.twilio!;
+      const s = createTwilioSender({ accountSid: t.accountSid, authToken: t.authTokens[0]!, number: t.number, apiBase: t.apiBase, publicUrl: config.publicUrl! });
+      return { name, number: t.number, perSecond, send: s.send };
+    }
+    if (config.vonageMessages) {
+      const s = createVonageMessagesSender({ ...config.vonageMessages, number: config.batsignalNumber });
+      return { name, number: config.batsignalNumber, perSecond, send: s.send };
+    }
+    const s = createVonageSender(config.vonage!);
+    return { name, number: config.batsignalNumber, perSecond, send: (m) => s.send(m) };
+  });
+}
+
+/** The failover channel, usable at once: sends wait for its first read of the shared state. */
+export function startFailover(db: Database, providers: readonly SmsProvider[], o: FailoverOptions = {}): Sender & { pace(): { key: string; perSecond: number }; stop(): Promise<void> } {
+  const ready = createFailover(db, providers, o);
+  let channel: FailoverChannel | undefined;
+  ready.then((c) => (channel = c), () => {});
+  const first = providers[0]!;
+  return {
+    channel: 'sms',
+    send: async (row) => (await ready).send(row),
+    pace: () => channel?.pace() ?? { key: `sms:${first.name}`, perSecond: first.perSecond },
+    stop: async () => (await ready.catch(() => undefined))?.stop(),
   };
 }

@@ -1,0 +1,107 @@
+// Vonage Messages API webhooks: POST /webhooks/vonage/messages/inbound and /status, JSON.
+// verify (JWT: HS256 with VONAGE_SIGNATURE_SECRET, payload_hash of the raw body, iat recent, jti
+// never seen, kept in PostgreSQL) → allow-list (src/providers/vonage-messages/webhook.ts) → the
+// same intake and receipts as Vonage's SMS API.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteDeps } from '../deps.js';
+import { parseMessagesInbound, parseMessagesStatus, verifyMessagesJwt } from '../providers/vonage-messages/webhook.js';
+import { firstUseOfJti, forgetJti } from '../providers/vonage-messages/replay.js';
+import { cleanText } from '../providers/vonage-sms/inbound.js';
+import { receiveInbound } from '../inbound/pipeline.js';
+import { converse } from '../conversation/handle.js';
+import { applyReceipt } from '../outbox/receipts.js';
+import { maskPhone } from '../directory/phone.js';
+import { INTERNAL_MESSAGE, sendError } from '../http/errors.js';
+
+export const MESSAGES_INBOUND_PATH = '/webhooks/vonage/messages/inbound';
+export const MESSAGES_STATUS_PATH = '/webhooks/vonage/messages/status';
+
+const ACCEPTED = { status: 'accepted' } as const;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+export async function registerVonageMessagesWebhooks(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const metrics = deps.metrics;
+  // payload_hash is over the bytes Vonage sent: keep them (this plugin's routes only).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = body as string;
+    try {
+      done(null, body === '' ? {} : JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('body is not valid JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
+  /** The jti of a verified request; else the error already sent. */
+  async function verified(req: FastifyRequest, reply: FastifyReply, what: string): Promise<string | undefined> {
+    const secrets = deps.config.signatureSecrets;
+    if (secrets.length === 0 && deps.config.allowUnsigned) return '';
+    const check = verifyMessagesJwt(req.headers.authorization, req.rawBody ?? '', secrets, deps.clock().getTime());
+    if (!check.ok) {
+      req.log.warn({ outcome: 'invalid_signature', reason: check.reason }, what);
+      sendError(reply, 'invalid_signature', `missing or invalid webhook token (${check.reason})`);
+      return undefined;
+    }
+    if (!(await firstUseOfJti(deps.db, check.jti, deps.clock()))) {
+      req.log.warn({ outcome: 'invalid_signature', reason: 'replayed_jti' }, what);
+      sendError(reply, 'invalid_signature', 'webhook token already used (replayed jti)');
+      return undefined;
+    }
+    return check.jti;
+  }
+
+  app.post(MESSAGES_INBOUND_PATH, async (req, reply) => {
+    const jti = await verified(req, reply, 'inbound sms');
+    if (jti === undefined) return metrics.inbound('invalid_signature'), reply;
+    const parsed = parseMessagesInbound(req.body);
+    if (!parsed.ok) {
+      metrics.inbound('invalid_request');
+      return sendError(reply, 'invalid_request', parsed.message);
+    }
+    const m = parsed.sms;
+    const sms = { messageId: m.messageUuid, msisdn: m.from, to: m.to, text: cleanText(m.text), type: m.type === 'text' ? 'text' : m.type, concat: undefined, provider: 'vonage' };
+    const facts = { messageId: sms.messageId, from: maskPhone(sms.msisdn), chars: sms.text.length, provider: 'vonage-messages' };
+    let result;
+    try {
+      result = await receiveInbound({ config: deps.config, db: deps.db, converse, metrics }, sms, deps.clock());
+    } catch (err) {
+      // Vonage retries: let the retry's token through (its jti may be the same).
+      if (jti) await forgetJti(deps.db, jti).catch(() => {});
+      req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
+      metrics.inbound('error');
+      return sendError(reply, 'internal', INTERNAL_MESSAGE);
+    }
+    if (result.outcome !== 'duplicate') deps.outboxSignal?.touch();
+    metrics.inbound(result.outcome);
+    req.log.info({ ...result, ...facts }, 'inbound sms');
+    return reply.code(200).send(ACCEPTED);
+  });
+
+  app.post(MESSAGES_STATUS_PATH, async (req, reply) => {
+    const jti = await verified(req, reply, 'delivery receipt');
+    if (jti === undefined) return metrics.statusWebhook('invalid_signature'), reply;
+    const parsed = parseMessagesStatus(req.body);
+    if (!parsed.ok) {
+      metrics.statusWebhook('invalid_request');
+      return sendError(reply, 'invalid_request', parsed.message);
+    }
+    const r = parsed.receipt;
+    let result;
+    try {
+      result = await applyReceipt(deps.db, r, deps.clock());
+    } catch (err) {
+      if (jti) await forgetJti(deps.db, jti).catch(() => {});
+      req.log.error({ outcome: 'error', messageId: r.messageId, err }, 'delivery receipt');
+      metrics.statusWebhook('error');
+      return sendError(reply, 'internal', INTERNAL_MESSAGE);
+    }
+    const outcome = !result.matched ? 'unknown_message' : result.applied ? 'recorded' : 'superseded';
+    metrics.statusWebhook(outcome, r.status);
+    req.log.info({ outcome, clientRef: r.clientRef, messageId: r.messageId, status: r.status, error: r.error, provider: 'vonage-messages' }, 'delivery receipt');
+    return reply.code(200).send(ACCEPTED);
+  });
+}

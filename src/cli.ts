@@ -33,6 +33,11 @@ Commands:
                                  it_support_ods_code, routing, products]
                                  (docs/samples/organisations.csv is an example)
 
+  advisory send --title TEXT --body TEXT|--body-file FILE --severity high|medium|low
+                 [--type T]... [--region R]... [--ods CODE]... [--product P]... [--all]
+                 [--respond-within HOURS] [--exercise] [--dry-run] [--json]
+                                 issue a national advisory (--dry-run: who it would reach, sends nothing)
+
 Settings come from the environment (DATABASE_URL or DATA_DIR, DEFAULT_COUNTRY, ...).
 Exit status: 0 done, 1 failed (or some import rows rejected), 2 bad usage or configuration.`;
 
@@ -178,6 +183,50 @@ async function readStdin(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+async function advisorySend(config: Config, argv: string[]): Promise<number> {
+  const { values: v } = args(() => parseArgs({
+    args: argv,
+    options: {
+      title: { type: 'string' }, body: { type: 'string' }, 'body-file': { type: 'string' }, severity: { type: 'string' },
+      type: { type: 'string', multiple: true }, region: { type: 'string', multiple: true }, ods: { type: 'string', multiple: true },
+      product: { type: 'string', multiple: true }, all: { type: 'boolean' }, 'respond-within': { type: 'string' },
+      exercise: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' },
+    },
+  }));
+  const body = v['body-file'] !== undefined ? await readFile(v['body-file'], 'utf8') : (v.body ?? v.title);
+  const target: Record<string, unknown> = {};
+  if (v.all) target.all = true;
+  if (v.type) target.types = v.type;
+  if (v.region) target.regions = v.region;
+  if (v.ods) target.odsCodes = v.ods;
+  if (v.product) target.products = v.product;
+  const hours = v['respond-within'];
+  const request = {
+    title: v.title, body, severity: v.severity, target,
+    ...(hours !== undefined ? { respondWithinHours: Number(hours) } : {}),
+    exercise: v.exercise === true, dryRun: v['dry-run'] === true,
+  };
+  const { sendAdvisory, summaryView } = await import('./advisories/service.js');
+  const r = await withDatabase(config, ({ db }) => sendAdvisory({ db, email: config.smtp !== undefined }, request, new Date(), 'cli'));
+  const view = summaryView(r);
+  if (v.json) {
+    console.log(JSON.stringify(view, null, 2));
+    return 0;
+  }
+  const o = view.organisations;
+  console.log(`${r.dryRun ? 'DRY RUN (nothing sent)' : `Advisory #${r.number} sent`}: ${o.targeted} organisations targeted, ${o.reachable} reachable, ${o.unreachable} unreachable, ${o.estateUnknown} with estate unknown; ${view.recipients} contacts${r.dryRun ? '' : ` (${view.texts} texts, ${view.emails} emails)`}.`);
+  if (view.respondBy) console.log(`Respond by ${view.respondBy}.`);
+  if ('preview' in r) {
+    for (const org of r.preview) {
+      const who = org.contacts.length === 0 ? 'UNREACHABLE' : org.contacts.map((c) => `${c.name} (${c.route})`).join(', ');
+      console.log(`  ${org.odsCode.padEnd(6)}  ${org.name}${org.estateUnknown ? ' [estate unknown]' : ''}: ${who}`);
+    }
+  } else if (view.unreachableOrganisations.length > 0) {
+    console.log(`Unreachable: ${view.unreachableOrganisations.map((u) => `${u.odsCode} ${u.name}`).join(', ')}`);
+  }
+  return 0;
+}
+
 async function migrate(config: Config): Promise<number> {
   const { migrator } = await import('./db/migrate.js');
   const done = await withDatabase(config, async ({ db }) => (await migrator(db).getMigrations()).filter((m) => m.executedAt));
@@ -191,8 +240,9 @@ async function run(argv: string[]): Promise<number | 'serving'> {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
   }
-  if (!['serve', 'migrate', 'members', 'organisations'].includes(command)) throw new UsageError(`unknown command "${command}"`);
-  if (command !== 'members' && command !== 'organisations' && sub !== undefined) throw new UsageError(`${command} takes no arguments`);
+  if (!['serve', 'migrate', 'members', 'organisations', 'advisory'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (command === 'advisory' && sub !== 'send') throw new UsageError('advisory needs send');
+  if (command !== 'members' && command !== 'organisations' && command !== 'advisory' && sub !== undefined) throw new UsageError(`${command} takes no arguments`);
   const config = configOrExit();
   if (command === 'serve') {
     const { serve } = await import('./main.js');
@@ -205,6 +255,7 @@ async function run(argv: string[]): Promise<number | 'serving'> {
     if (sub === 'import') return organisationsImport(config, rest);
     throw new UsageError(sub === undefined ? 'organisations needs list or import' : `unknown organisations command "${sub}"`);
   }
+  if (command === 'advisory') return advisorySend(config, rest);
   if (sub === 'list') return membersList(config, rest);
   if (sub === 'add') return membersAdd(config, rest);
   if (sub === 'import') return membersImport(config, rest);

@@ -42,6 +42,17 @@ t.test('POST /api/advisories', async (t) => {
   t.same([s.number, s.respondBy, s.organisations, s.recipients, s.texts], [1, '2026-12-03T09:00:00.000Z', { targeted: 3, reachable: 2, unreachable: 1, estateUnknown: 1 }, 2, 2]);
   t.notOk('preview' in s);
 
+  const view = await app.inject({ method: 'GET', url: '/api/advisories/1/organisations', headers: bearer });
+  t.equal(view.statusCode, 200);
+  const v = view.json();
+  t.same(v.summary, { targeted: 3, responded: 0, onTime: 0, affected: 0, notAffected: 0, resolved: 0, overdue: 0, unreachable: 1, needHelp: 0, estateUnknown: 1 });
+  t.same(v.organisations.map((o: { odsCode: string }) => o.odsCode).sort(), ['A81001', 'RX1', 'RX2']);
+  t.ok(v.organisations.every((o: { response: string }) => o.response === 'no_response'));
+  const csv = await app.inject({ method: 'GET', url: '/api/advisories/1/organisations?state=unreachable', headers: { ...bearer, accept: 'text/csv' } });
+  t.match(csv.headers['content-type'], /text\/csv/);
+  t.match(csv.body, /ods_code,name,type,routing,estate_unknown,reachable,response,responded_at,responded_by,on_time,overdue,need_help,contacts\r\nRX2,Southtown Trust,trust,direct,yes,no,no_response,/);
+  t.equal((await app.inject({ method: 'GET', url: '/api/advisories/99/organisations', headers: bearer })).statusCode, 404);
+
   const refusals: [unknown, string, RegExp][] = [
     [{ ...body, target: {} }, 'invalid_advisory', /target is empty: an advisory to nobody is an error.*\{"all": true\}/],
     [{ ...body, target: { types: ['hospital'] } }, 'invalid_advisory', /unknown organisation type "hospital"/],

@@ -6,6 +6,9 @@ import { requireBearer } from '../http/auth.js';
 import { errorSchema } from '../http/errors.js';
 import { sendAdvisory, summaryView } from './service.js';
 import { advisoryRequestSchema, advisorySummarySchema } from './schemas.js';
+import { notFound, HttpError } from '../http/errors.js';
+import { toCsv } from '../alerts/csv.js';
+import { ADVISORY_FILTERS, advisoryHeader, advisoryOrganisations, advisorySummary, type AdvisoryFilter } from './report.js';
 
 export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.addHook('preHandler', requireBearer(deps.adminTokens));
@@ -25,5 +28,33 @@ export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDe
   }, async (req, reply) => {
     const r = await sendAdvisory({ db: deps.db, email: deps.config.smtp !== undefined, outboxSignal: deps.outboxSignal }, req.body, deps.clock(), 'api');
     return reply.code(r.dryRun ? 200 : 201).send(summaryView(r));
+  });
+
+  // Each organisation's response. GET /api/alerts/:n/organisations (peer coverage) should hand
+  // advisories here once it lands; until then this is the advisory's own view.
+  app.get<{ Params: { n: string }; Querystring: { state?: string } }>('/api/advisories/:n/organisations', {
+    schema: {
+      summary: "An advisory's organisations: response, respondedAt, respondedBy, onTime, contacts to chase, and a summary; CSV with Accept: text/csv",
+      tags: ['advisories'],
+      params: { type: 'object', properties: { n: { type: 'string', pattern: '^[0-9]{1,9}$' } }, required: ['n'] },
+      querystring: { type: 'object', properties: { state: { type: 'string', enum: ADVISORY_FILTERS } } },
+    },
+  }, async (req, reply) => {
+    const n = Number(req.params.n);
+    const now = deps.clock();
+    const header = await advisoryHeader(deps.db, n);
+    if (!header) throw notFound(`Advisory #${n}`);
+    const state = (req.query.state ?? 'all') as AdvisoryFilter;
+    if (!ADVISORY_FILTERS.includes(state)) throw new HttpError('invalid_request', `state must be one of ${ADVISORY_FILTERS.join(', ')}`);
+    const rows = await advisoryOrganisations(deps.db, n, now, state);
+    if (/(^|,)\s*text\/csv\b/i.test(req.headers.accept ?? '')) {
+      const csv = toCsv(
+        ['ods_code', 'name', 'type', 'routing', 'estate_unknown', 'reachable', 'response', 'responded_at', 'responded_by', 'on_time', 'overdue', 'need_help', 'contacts'],
+        rows.map((r) => [r.odsCode, r.name, r.type, r.routing, r.estateUnknown ? 'yes' : 'no', r.reachable ? 'yes' : 'no', r.response, r.respondedAt, r.respondedBy,
+          r.onTime === null ? '' : r.onTime ? 'yes' : 'no', r.overdue ? 'yes' : 'no', r.needHelp ? 'yes' : 'no', r.contacts.map((c) => `${c.name} ${c.phone}`).join('; ')]),
+      );
+      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="advisory-${n}-${state}.csv"`).send(csv);
+    }
+    return { advisory: header, state, summary: await advisorySummary(deps.db, n, now), organisations: rows };
   });
 }

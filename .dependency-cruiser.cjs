@@ -7,8 +7,8 @@
 // points and the edge import a sender. Type-only imports count (tsPreCompilationDeps), circles are
 // refused, and a feature's routes.ts is imported by app.ts alone.
 
-/** A feature's HTTP routes (src/<feature>/routes.ts) are edge modules living in feature folders. */
-const ROUTES = '^src/[^/]+/routes\\.ts$';
+/** A feature's HTTP routes (src/<feature>/routes.ts, org-routes.ts) are edge modules living in feature folders. */
+const ROUTES = '^src/[^/]+/([a-z-]+-)?routes\\.ts$';
 
 /** Top to bottom: a module may import its own layer and the layers below it, never one above. */
 const LAYERS = [
@@ -23,6 +23,8 @@ const LAYERS = [
 ];
 const SENDERS = '^src/(providers|channels)/';
 const OUTBOX = '^src/outbox/';
+/** What every provider's webhook parser produces for the intake: a contract module, types and a predicate. */
+const INBOUND_CONTRACT = '^src/inbound/message\\.ts$';
 const LEAVES = LAYERS.at(-1).path;
 
 const layerRules = LAYERS.slice(1).map((layer, k) => {
@@ -62,10 +64,10 @@ module.exports = {
     },
     {
       name: 'senders-below-the-outbox',
-      comment: 'Providers and channels implement the outbox\'s Sender: they import outbox types and leaves, nothing of the features.',
+      comment: 'Providers and channels implement the outbox\'s Sender: they import outbox types, the inbound message contract and leaves, nothing of the features.',
       severity: 'error',
       from: { path: SENDERS },
-      to: { path: '^src/', pathNot: [SENDERS, OUTBOX, ...LEAVES] },
+      to: { path: '^src/', pathNot: [SENDERS, OUTBOX, INBOUND_CONTRACT, ...LEAVES] },
     },
     {
       name: 'senders-take-outbox-types-only',
@@ -76,10 +78,10 @@ module.exports = {
     },
     {
       name: 'one-sender-folder-each',
-      comment: 'A provider or channel folder holds everything about it and imports no other one (failover.ts may choose between them).',
+      comment: 'A provider or channel folder holds everything about it and imports no other one; files beside the folders (failover.ts, outcome.ts) are shared.',
       severity: 'error',
       from: { path: '^src/(providers|channels)/([^/]+)/' },
-      to: { path: SENDERS, pathNot: '^src/$1/$2/' },
+      to: { path: SENDERS, pathNot: ['^src/$1/$2/', '^src/$1/[^/]+\\.ts$'] },
     },
     {
       name: 'senders-wired-by-entry-and-edge',

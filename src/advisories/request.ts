@@ -1,6 +1,6 @@
 // POST /api/advisories (and the CLI and the dashboard form): the request validated into one shape.
 // Pure. Every problem is listed at once, in words an admin can act on.
-import { plainText } from '../conversation/parse.js';
+import { plainText } from '../text/plain.js';
 import { parseTarget, type Parsed, type Target } from './target.js';
 import { MAX_WINDOW_HOURS, SEVERITIES, type Severity } from './deadline.js';
 

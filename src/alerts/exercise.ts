@@ -3,10 +3,7 @@
 // EXERCISE, and counts keep exercises apart. The switch lives in the settings table so every
 // instance sees it and a restart keeps it.
 import { sql } from 'kysely';
-import type { FastifyInstance } from 'fastify';
 import type { Database, Tx } from '../db/connect.js';
-import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
 
 export const EXERCISE_SETTING = 'exercise_mode';
 
@@ -44,29 +41,4 @@ export async function setExerciseMode(db: Database | Tx, on: boolean, now: Date)
     INSERT INTO settings (key, value) VALUES (${EXERCISE_SETTING}, ${JSON.stringify(value)}::jsonb)
     ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`.execute(db);
   return value;
-}
-
-/** GET/POST /api/exercise { on: boolean } (admin token). */
-export async function registerExerciseRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const auth = requireBearer(deps.adminTokens);
-  app.get('/api/exercise', { onRequest: auth }, async () => exerciseMode(deps.db));
-  app.post<{ Body: { on: boolean } }>(
-    '/api/exercise',
-    {
-      onRequest: auth,
-      schema: {
-        body: {
-          type: 'object',
-          required: ['on'],
-          additionalProperties: false,
-          properties: { on: { type: 'boolean' } },
-        },
-      },
-    },
-    async (req) => {
-      const mode = await setExerciseMode(deps.db, req.body.on, deps.clock());
-      req.log.info({ exercise: mode.on }, 'exercise mode switched');
-      return mode;
-    },
-  );
 }

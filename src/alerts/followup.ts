@@ -6,9 +6,17 @@
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
-import type { AlertTarget } from '../conversation/machine.js';
 import { isAlertNumber } from './number.js';
 import { smsRowsFrom } from '../outbox/write.js';
+
+/** An alert named by UPDATE/ALLCLEAR, as the machine needs to judge it. */
+export interface AlertTarget {
+  number: number;
+  raisedBy: number | null;
+  status: 'open' | 'closed';
+  /** Members a follow-up would reach: its recipients who have not opted out since. */
+  reach: number;
+}
 
 export type FollowUpKind = 'update' | 'allclear';
 

@@ -10,6 +10,9 @@ import { toCsv } from './csv.js';
 import * as s from './schemas.js';
 import * as cs from './coverage-schemas.js';
 import { alertCoverage, contactsToCall, coverageSummary, filterCoverage, type CoverageState, type OrganisationCoverage, type CoverageContact } from './coverage.js';
+import { exerciseMode, setExerciseMode } from './exercise.js';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 type AlertParams = { Params: { n: string } };
 type RecipientsRequest = AlertParams & { Querystring: { state?: RecipientFilter } };
@@ -207,5 +210,19 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
   }, async () => {
     const members = await optedOutMembers(db);
     return { count: members.length, members };
+  });
+}
+
+const ExerciseSwitch = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
+
+/** GET/POST /api/exercise { on: boolean } (admin token): the switch in src/alerts/exercise.ts. */
+export async function registerExerciseRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const auth = requireBearer(deps.adminTokens);
+  api.get('/api/exercise', { onRequest: auth }, () => exerciseMode(deps.db));
+  api.post('/api/exercise', { onRequest: auth, schema: { body: ExerciseSwitch } }, async (req) => {
+    const mode = await setExerciseMode(deps.db, req.body.on, deps.clock());
+    req.log.info({ exercise: mode.on }, 'exercise mode switched');
+    return mode;
   });
 }

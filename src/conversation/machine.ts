@@ -3,6 +3,9 @@
 // ctx (handle.ts fetches only what contextNeeds() asks for), so tests drive it as a table.
 import type { Command, SituationWord } from './parse.js';
 import { replies, type FlowKind } from './replies.js';
+import type { AlertTarget } from '../alerts/followup.js';
+
+export type { AlertTarget };
 
 export type PendingAction =
   | { kind: 'raise'; summary: string; exercise: boolean }
@@ -29,15 +32,6 @@ export type Effect =
   | { kind: 'sendUpdate'; alert: number; text: string }
   | { kind: 'allClear'; alert: number; text: string }
   | { kind: 'situation'; situation: SituationWord; alert: number | null; text: string };
-
-/** An alert named by UPDATE/ALLCLEAR, as the machine needs to judge it. */
-export interface AlertTarget {
-  number: number;
-  raisedBy: number | null;
-  status: 'open' | 'closed';
-  /** Members a follow-up would reach: its recipients who have not opted out since. */
-  reach: number;
-}
 
 export interface StepContext {
   member: { id: number; role: 'member' | 'admin' };

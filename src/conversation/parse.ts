@@ -6,6 +6,9 @@
 // text. Opting out in particular takes one of the exact words STOP, STOPALL or UNSUBSCRIBE alone:
 // an emergency list must not lose people by accident. The decisions are listed in
 // docs/conversation.md.
+import { plainText } from '../text/plain.js';
+
+export { plainText };
 
 export type Command =
   | { kind: 'raise'; summary: string | null; exercise: boolean }
@@ -65,21 +68,6 @@ const ALLCLEAR = new RegExp(String.raw`^ALL[\s-]*CLEAR(?:${NUM})?\b[\s:,.-]*(.*)
 // "NOT AFFECTED 12", "not-affected", "Unaffected #12", "AFFECTED 12 3 PCs down", "need help 12 no backups".
 const RESOLVED = new RegExp(String.raw`^RESOLVED?(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 const SITUATION = new RegExp(String.raw`^(NOT[\s-]*AFFECTED|UNAFFECTED|AFFECTED|NEED[\s-]*HELP)(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
-
-/**
- * Text as it can go out in a GSM-7 SMS: smart quotes, dashes and ellipses from phone keyboards
- * become their plain forms, control characters and runs of white space become one space.
- */
-export function plainText(s: string): string {
-  return s
-    .normalize('NFC')
-    .replace(/[\u2018\u2019\u201A\u2032]/g, "'")
-    .replace(/[\u201C\u201D\u201E\u2033]/g, '"')
-    .replace(/[\u2013\u2014\u2212]/g, '-')
-    .replace(/\u2026/g, '...')
-    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\s]+/gu, ' ')
-    .trim();
-}
 
 function num(s: string | undefined): number | null {
   return s === undefined ? null : Number(s);

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { sql } from 'kysely';
+import { promises as fs } from 'node:fs';
 import { freshDatabase } from './helpers/db.js';
 import { migrator } from '../src/db/migrate.js';
 import { addMembers, memberSpecs, raiseAlert } from './helpers/alert-fixtures.js';
@@ -8,7 +9,9 @@ t.test('migrations run down to empty and up again', async (t) => {
   const { db } = await freshDatabase(t);
   const m = migrator(db);
   const names = (await m.getMigrations()).map((x) => x.name);
-  t.ok(names.length >= 1, 'has migrations');
+  const files = (await fs.readdir(new URL('../migrations/', import.meta.url))).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, '')).sort();
+  t.same(names, files, 'every file in migrations/ is a migration, in file-name order, all applied');
+  t.same((await m.getMigrations()).filter((x) => x.executedAt === undefined).map((x) => x.name), [], 'a fresh database is at the latest');
   for (let i = 0; i < names.length; i++) t.error((await m.migrateDown()).error, 'down one');
   const tables = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'members'`.execute(db);
   t.equal(tables.rows[0]?.n, 0, 'members table gone after down');

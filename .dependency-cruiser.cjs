@@ -8,7 +8,7 @@
 // refused, and a feature's routes.ts is imported by app.ts alone.
 
 /** A feature's HTTP routes (src/<feature>/routes.ts, org-routes.ts) are edge modules living in feature folders. */
-const ROUTES = '^src/[^/]+/([a-z-]+-)?routes\\.ts$';
+const ROUTES = '^src/[^/]+/[a-z-]*routes\\.ts$';
 
 /** Top to bottom: a module may import its own layer and the layers below it, never one above. */
 const LAYERS = [

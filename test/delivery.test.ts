@@ -107,7 +107,7 @@ t.test('a unicode text is sent with type unicode; typographic quotes are normali
     enqueueSms(trx, [
       { memberId: null, to: '+447700900001', body: 'Déjà vu — “quoted” … ok', kind: 'reply' },
       { memberId: null, to: '+447700900002', body: 'Ransomware 🔥 on ward PCs', kind: 'reply' },
-    ]),
+    ], new Date()),
   );
   const outbox = startOutbox(db, quietLog, [{ sender: standinSms(vonage), ratePerSecond: 0 }]);
   t.teardown(() => outbox.stop());

@@ -25,8 +25,8 @@ async function setup(t: Test) {
   const heard: string[] = [];
   let failNext = false;
   // Stands in for the conversation: answers every text, and can be made to fail once.
-  const converse: Converse = async (trx: Tx, _deps, member: Member, text: string) => {
-    await enqueueSms(trx, [{ memberId: member.id, to: member.phone, kind: 'reply', body: `You said ${text}` }]);
+  const converse: Converse = async (trx: Tx, _deps, member: Member, text: string, now: Date) => {
+    await enqueueSms(trx, [{ memberId: member.id, to: member.phone, kind: 'reply', body: `You said ${text}` }], now);
     if (failNext) {
       failNext = false;
       throw new Error('conversation store unavailable');

@@ -50,7 +50,7 @@ t.test('two claimers racing over one outbox never take the same row', async (t) 
 t.test('replies go ahead of a queued broadcast', async (t) => {
   const { db } = await freshDatabase(t);
   await broadcast(db, 50);
-  await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900900', body: 'reply', kind: 'reply' }]));
+  await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900900', body: 'reply', kind: 'reply' }], T0));
   const [first, ...rest] = await claimDue(db, 'sms', { limit: 5, leaseMs: LEASE }, T0);
   t.equal(first!.kind, 'reply', 'the reply, queued last, is claimed first');
   t.ok(rest.every((r) => r.kind === 'alert'));
@@ -60,7 +60,7 @@ t.test('replies go ahead of a queued broadcast', async (t) => {
 
 t.test('rows are not due before next_attempt_at; other channels are not taken', async (t) => {
   const { db } = await freshDatabase(t);
-  await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900001', body: 'x', kind: 'reply' }]));
+  await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900001', body: 'x', kind: 'reply' }], T0));
   await notifyOutbox(db); // what OutboxSignal.touch does after the commit, for other instances
   await db.updateTable('outbox').set({ next_attempt_at: at(60_000) }).execute();
   await db.insertInto('outbox').values({ channel: 'email', kind: 'alert', recipient: 'a@example.org', body: 's', payload: null, alert_number: null, member_id: null }).execute();
@@ -209,7 +209,7 @@ t.test('a notification wakes the dispatcher at once (no waiting for the poll)', 
   const outbox = startOutbox(db, quietLog, [{ sender, ratePerSecond: 0, pollMs: 60_000 }]);
   t.teardown(() => outbox.stop());
   await new Promise((r) => setTimeout(r, 300)); // LISTEN connected, first poll done
-  await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900001', body: 'x', kind: 'reply' }]));
+  await db.transaction().execute((trx) => enqueueSms(trx, [{ memberId: null, to: '+447700900001', body: 'x', kind: 'reply' }], new Date()));
   await notifyOutbox(db); // what OutboxSignal.touch sends after the commit, for other instances
   const until = Date.now() + 10_000;
   while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));

@@ -49,7 +49,8 @@ t.test('signed webhooks from both providers; refusals; the providers API', async
   t.equal(good.statusCode, 200, 'valid signature');
   t.match(good.body, /<Response><\/Response>/, 'empty TwiML');
 
-  t.equal((await db.selectFrom('inbound_messages').select('message_id').execute()).length, 2, 'both reached the intake');
+  const rows = await db.selectFrom('inbound_messages').select(['provider', 'outcome']).orderBy('provider', 'desc').execute();
+  t.same(rows, [{ provider: 'vonage', outcome: 'processed' }, { provider: 'twilio', outcome: 'processed' }], 'both reached the intake; the row keeps the number used');
   const replies = await db.selectFrom('outbox').select(['recipient', 'kind']).where('kind', '=', 'reply').execute();
   t.equal(replies.length, 2, 'each answered');
 

@@ -99,6 +99,7 @@ export async function sweepEscalations(
       const ids = await enqueueSms(
         trx,
         deputies.rows.map((d) => ({ memberId: d.id, to: d.phone, body: d.body, kind: 'alert' as const, alertNumber: d.alert_number })),
+        now,
       );
       if (ids.length > 0) {
         await sql`

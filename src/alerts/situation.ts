@@ -108,7 +108,7 @@ export async function recordSituation(
       .where((eb) => (row.raised_by !== null ? eb('id', '=', row.raised_by) : eb('role', '=', 'admin')))
       .orderBy('id')
       .execute();
-    await enqueueSms(trx, to.map((m) => ({ memberId: m.id, to: m.phone, body, kind: 'reply' as const, alertNumber: row.alert })));
+    await enqueueSms(trx, to.map((m) => ({ memberId: m.id, to: m.phone, body, kind: 'reply' as const, alertNumber: row.alert })), now);
     relayedTo = to.length === 0 ? 'none' : row.raised_by !== null ? 'raiser' : 'admins';
   }
   return { outcome: 'recorded', alert: row.alert, situation, firstAck: row.first_ack === true, relayedTo };

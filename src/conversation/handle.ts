@@ -75,5 +75,6 @@ export async function converse(
   await enqueueSms(
     trx,
     texts.map((body) => ({ memberId: member.id, to: member.phone, body, kind: 'reply' as const })),
+    now,
   );
 }

@@ -80,7 +80,7 @@ export async function raiseFromForum(db: Database, config: Config, topic: ForumT
       );
       // The raiser learns by text that the topic went out, as a raise by text would tell them.
       if (!member.opted_out) {
-        await enqueueSms(trx, [{ memberId: member.id, to: member.phone, body: replies.alertSent(alert.number, recipientCount, alert.exercise), kind: 'reply', alertNumber: alert.number }]);
+        await enqueueSms(trx, [{ memberId: member.id, to: member.phone, body: replies.alertSent(alert.number, recipientCount, alert.exercise), kind: 'reply', alertNumber: alert.number }], now);
       }
       return { outcome: 'raised', alert: alert.number, recipients: recipientCount, exercise: alert.exercise };
     });

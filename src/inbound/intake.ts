@@ -42,8 +42,8 @@ export async function intake(trx: Tx, sms: InboundSms, e164: string, passesCap: 
        WHERE msisdn = ${sms.msisdn} AND received_at > ${hourAgo} AND received_at <= ${now}
          AND outcome IN ('processed', 'assembled')
     ), ins AS (
-      INSERT INTO inbound_messages (message_id, msisdn, text, type, outcome, received_at)
-      SELECT ${sms.messageId}, ${sms.msisdn}, ${sms.text}, ${sms.type},
+      INSERT INTO inbound_messages (message_id, msisdn, text, type, provider, outcome, received_at)
+      SELECT ${sms.messageId}, ${sms.msisdn}, ${sms.text}, ${sms.type}, ${sms.provider ?? 'vonage'},
              CASE WHEN NOT EXISTS (SELECT 1 FROM m) THEN 'stranger'
                   WHEN (cap.minute >= ${LIMITS.perMinute} OR cap.hour >= ${LIMITS.perHour}) AND NOT ${passesCap} THEN 'ignored'
                   ELSE 'processed' END,

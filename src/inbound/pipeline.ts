@@ -139,7 +139,7 @@ async function refuseTooLong(trx: Tx, deps: PipelineDeps, sms: InboundSms, now: 
   const outcome: InboundOutcome = sender.kind === 'member' ? 'processed' : sender.kind === 'stranger' ? 'stranger' : 'ignored';
   if (!(await recordInbound(trx, { ...sms, text: '' }, outcome, now))) return { outcome: 'duplicate' };
   if (sender.kind === 'member') {
-    await enqueueSms(trx, [{ memberId: sender.member.id, to: sender.member.phone, body: replies.textTooLong(total, MAX_TEXT_PARTS), kind: 'reply' }]);
+    await enqueueSms(trx, [{ memberId: sender.member.id, to: sender.member.phone, body: replies.textTooLong(total, MAX_TEXT_PARTS), kind: 'reply' }], now);
     return { outcome: 'ignored', reason: 'too_long' };
   }
   if (sender.kind === 'stranger') await interpret(trx, deps, sender, '', now);

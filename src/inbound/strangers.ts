@@ -28,6 +28,6 @@ export async function replyToStranger(trx: Tx, phone: string, now: Date, perHour
   await sql`
     INSERT INTO stranger_replies (phone, last_reply_at) VALUES (${phone}, ${now})
     ON CONFLICT (phone) DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at`.execute(trx);
-  await enqueueSms(trx, [{ memberId: null, to: phone, body: STRANGER_REPLY, kind: 'reply', priority: PRIORITY_STRANGER }]);
+  await enqueueSms(trx, [{ memberId: null, to: phone, body: STRANGER_REPLY, kind: 'reply', priority: PRIORITY_STRANGER }], now);
   return 'replied';
 }

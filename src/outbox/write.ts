@@ -29,7 +29,7 @@ export interface OutgoingSms {
  * Queues texts in the caller's transaction: they exist exactly when the decision that made them does.
  * The caller wakes the dispatchers after commit (OutboxSignal.touch, src/outbox/signal.ts).
  */
-export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise<string[]> {
+export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[], now: Date): Promise<string[]> {
   if (msgs.length === 0) return [];
   const rows = await trx
     .insertInto('outbox')
@@ -43,6 +43,9 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[]): Promise
         recipient: m.to,
         body: m.body,
         payload: null,
+        // The caller's clock, as every outbox statement uses (claimDue compares with it).
+        created_at: now,
+        next_attempt_at: now,
       })),
     )
     .returning('id')

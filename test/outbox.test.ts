@@ -3,7 +3,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { freshDatabase } from './helpers/db.js';
 import { addMembers, memberSpecs, raiseAlert } from './helpers/alert-fixtures.js';
-import { claimDue, reclaimExpired, releaseUnsent, startSending } from '../src/outbox/claim.js';
+import { claimDue, reclaimExpired, releaseUnsent, renewClaims, startSending } from '../src/outbox/claim.js';
 import { recordOutcomes } from '../src/outbox/complete.js';
 import { backoffMs, retryDelayMs, DEFAULT_BACKOFF } from '../src/outbox/backoff.js';
 import { ratePlan } from '../src/outbox/rate.js';
@@ -75,7 +75,7 @@ t.test('an expired lease is taken back: a started row waits for a receipt, an un
   const rows = await claimDue(db, 'sms', { limit: 10, leaseMs: 1000 }, T0);
   t.equal(rows.length, 4);
   // Rows 0-2 were handed to the provider; row 3 was still waiting for its slot.
-  t.same([...(await startSending(db, rows.slice(0, 3), 1000, at(500)))].sort(), rows.slice(0, 3).map((r) => r.id).sort(), 'started under the lease');
+  t.same((await startSending(db, rows.slice(0, 3), 1000, at(500))).map((r) => r.id).sort(), rows.slice(0, 3).map((r) => r.id).sort(), 'started under the lease');
   await db.updateTable('outbox').set({ receipt_status: 'delivered', receipt_at: at(600) }).where('id', '=', rows[0]!.id).execute();
   t.equal(await reclaimExpired(db, 'sms', 60_000, at(1000)), 0, 'nothing expired while the claim lease holds (row 3)');
   t.equal(await reclaimExpired(db, 'sms', 60_000, at(1001)), 1, 'the unstarted row: its claim lease ran out');
@@ -105,7 +105,7 @@ t.test('lease fencing: a holder whose rows were taken back cannot start them; a 
   const { db } = await freshDatabase(t);
   await broadcast(db, 3);
   const [a, b, c] = await claimDue(db, 'sms', { limit: 10, leaseMs: 1000 }, T0);
-  t.same([...(await startSending(db, [a!], 1000, at(100)))], [a!.id], 'a started');
+  t.same((await startSending(db, [a!], 1000, at(100))).map((r) => r.id), [a!.id], 'a started');
   // The holder stalls past both leases; another instance takes everything back.
   t.equal(await reclaimExpired(db, 'sms', 60_000, at(1200)), 3);
   t.same([...(await startSending(db, [b!, c!], 1000, at(1300)))], [], 'b and c were taken back: not started, so never sent by the old holder');
@@ -123,6 +123,34 @@ t.test('lease fencing: a holder whose rows were taken back cannot start them; a 
   await recordOutcomes(db, [{ id: b!.id, attempts: 1, kind: 'sent', providerId: 'STALE-B', note: null }], at(1500));
   const rb = await db.selectFrom('outbox').selectAll().where('id', '=', b!.id).executeTakeFirstOrThrow();
   t.same([rb.state, rb.provider_id], ['sending', null], 'a stale "sent" for a row claimed again changes nothing');
+});
+
+t.test('one dispatcher holding an old and a new claim of one row: only the new claim starts, and only once', async (t) => {
+  const { db } = await freshDatabase(t);
+  await broadcast(db, 1);
+  const [old] = await claimDue(db, 'sms', { limit: 1, leaseMs: 1000 }, T0);
+  t.equal(await reclaimExpired(db, 'sms', 60_000, at(1001)), 1, 'its claim lapsed while it waited for a free request');
+  const [fresh] = await claimDue(db, 'sms', { limit: 1, leaseMs: 1000 }, at(1001));
+  t.same([fresh!.id, fresh!.attempts], [old!.id, 2], 'the same dispatcher claimed it again');
+  // Both claims sit in its queue and reach one start statement together.
+  const started = await startSending(db, [old!, fresh!], 1000, at(1100));
+  t.equal(started.length, 1, 'one claim may be sent');
+  t.equal(started[0], fresh, 'the newer claim, not the stale one');
+  t.same(await startSending(db, [fresh!], 1000, at(1200)), [], 'a started claim is not started again');
+});
+
+t.test('renewing claims keeps queued rows held; a taken-back row is not renewed', async (t) => {
+  const { db } = await freshDatabase(t);
+  await broadcast(db, 3);
+  const [a, b, c] = await claimDue(db, 'sms', { limit: 3, leaseMs: 1000 }, T0);
+  t.same(await startSending(db, [c!], 30_000, at(100)), [c], 'c started');
+  t.same(await renewClaims(db, [a!, b!, c!], 1000, at(900)), [a, b], 'queued rows renewed; a started row is not a queued claim');
+  t.equal(await reclaimExpired(db, 'sms', 60_000, at(1500)), 0, 'renewed to 1900: nothing lapsed at 1500');
+  t.same(await renewClaims(db, [a!], 1000, at(1800)), [a], 'a renewed again, b not');
+  t.equal(await reclaimExpired(db, 'sms', 60_000, at(1901)), 1, 'b lapsed');
+  t.same(await renewClaims(db, [a!, b!], 1000, at(1950)), [a], 'b was taken back: not renewed, its holder drops it');
+  const rb = await db.selectFrom('outbox').select(['state', 'attempts']).where('id', '=', b!.id).executeTakeFirstOrThrow();
+  t.same(rb, { state: 'pending', attempts: 1 });
 });
 
 t.test('outcomes are fenced: a stale owner changes nothing; a receipt-marked row stays sent', async (t) => {

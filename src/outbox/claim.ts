@@ -84,20 +84,47 @@ export async function claimDue(db: Database, channel: Channel, o: ClaimOptions, 
 const sortByUrgency = <T extends OutboxRow>(rows: T[]): T[] =>
   rows.sort((a, b) => a.priority - b.priority || +a.next_attempt_at - +b.next_attempt_at || Number(BigInt(a.id) - BigInt(b.id)));
 
+/** A claim's fencing token: the row and the attempt it was claimed for. */
+export const claimToken = (row: Pick<OutboxRow, 'id' | 'attempts'>): string => `${row.id}/${row.attempts}`;
+
 /**
  * Just before the provider call: marks claimed rows started and renews their lease to `leaseMs`.
  * Only rows still held under this claim (same attempts, still 'sending', lease not run out) are
- * marked; the ids returned are the rows that may be sent. A row missing from the answer was taken
- * back (or is about to be): its holder must drop it, never send it.
+ * marked; the rows returned (a subset of `rows`, at most one per token) are the ones that may be
+ * sent. A row missing from the answer was taken back (or is about to be): its holder must drop it,
+ * never send it. The answer is matched on (id, attempts), never on id alone: a dispatcher that took
+ * back its own row and claimed it again holds two claims of one id, and only the newer may go out
+ * (matching on id alone sent both: the duplicates of the 429/timeout test under load).
  */
-export async function startSending(db: Database, rows: readonly Pick<OutboxRow, 'id' | 'attempts'>[], leaseMs: number, now: Date): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const r = await sql<{ id: string }>`
+export async function startSending<T extends Pick<OutboxRow, 'id' | 'attempts'>>(db: Database, rows: readonly T[], leaseMs: number, now: Date): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const r = await sql<{ id: string; attempts: number }>`
     UPDATE outbox o SET started_at = ${now}::timestamptz, lease_until = ${new Date(now.getTime() + leaseMs)}::timestamptz
     FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.attempts)}::int[]) AS r(id, attempts)
-    WHERE o.id = r.id AND o.attempts = r.attempts AND o.state = 'sending' AND o.lease_until >= ${now}::timestamptz
-    RETURNING o.id`.execute(db);
-  return new Set(r.rows.map((x) => String(x.id)));
+    WHERE o.id = r.id AND o.attempts = r.attempts AND o.state = 'sending' AND o.started_at IS NULL AND o.lease_until >= ${now}::timestamptz
+    RETURNING o.id, o.attempts`.execute(db);
+  return held(rows, r.rows);
+}
+
+/**
+ * Keeps claims alive while their rows wait for a free request (a slow provider, a full pipeline):
+ * renews the lease of claimed, unstarted rows to at least `now + marginMs`. Returns the rows still
+ * held; the others were taken back and must be dropped. A live dispatcher so never loses its queue
+ * to its own reclaim (which burned an attempt per lapse), while a dead one's queue lapses in the margin.
+ */
+export async function renewClaims<T extends Pick<OutboxRow, 'id' | 'attempts'>>(db: Database, rows: readonly T[], marginMs: number, now: Date): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const r = await sql<{ id: string; attempts: number }>`
+    UPDATE outbox o SET lease_until = greatest(o.lease_until, ${new Date(now.getTime() + marginMs)}::timestamptz)
+    FROM unnest(${rows.map((r) => r.id)}::bigint[], ${rows.map((r) => r.attempts)}::int[]) AS r(id, attempts)
+    WHERE o.id = r.id AND o.attempts = r.attempts AND o.state = 'sending' AND o.started_at IS NULL AND o.lease_until >= ${now}::timestamptz
+    RETURNING o.id, o.attempts`.execute(db);
+  return held(rows, r.rows);
+}
+
+function held<T extends Pick<OutboxRow, 'id' | 'attempts'>>(rows: readonly T[], answer: readonly { id: string; attempts: number }[]): T[] {
+  const ok = new Set(answer.map(claimToken));
+  return rows.filter((row) => ok.delete(claimToken(row)));
 }
 
 /**

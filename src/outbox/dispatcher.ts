@@ -4,7 +4,7 @@
 import type { Database } from '../db/connect.js';
 import type { OutboxRow } from '../db/schema.js';
 import type { Sender, SendOutcome } from './channel.js';
-import { claimDue, reclaimExpired, releaseUnsent, startSending, type ClaimedRow } from './claim.js';
+import { claimDue, reclaimExpired, releaseUnsent, renewClaims, startSending, type ClaimedRow } from './claim.js';
 import { createCompleter, type Outcome } from './complete.js';
 import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { ratePlan } from './rate.js';
@@ -153,11 +153,11 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
     startRunning = startSending(db, group, o.leaseMs, clock())
       .then(
         (started) => {
-          const lost = group.length - started.size;
+          const lost = group.length - started.length;
           if (lost > 0) log.warn({ channel, rows: lost }, 'claimed rows taken back before their send started: not sent here');
           starting = [];
           startRunning = undefined;
-          for (const row of group) if (started.has(row.id)) launch(row);
+          for (const row of started) launch(row);
         },
         (err) => {
           // Not started, not sent: their claim lease runs out and any dispatcher takes them back at once.
@@ -171,6 +171,29 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
         if (plan.intervalMs === undefined && room() >= plan.batch / 2) pump();
       });
   }
+
+  // Rows waiting in `ready` for a free request keep their claim: every half margin their lease is
+  // renewed (one statement). Without it a slow provider let queued claims lapse; the dispatcher took
+  // its own rows back and claimed them again, an attempt burned each time.
+  let renewing: Promise<void> | undefined;
+  function renew(): void {
+    if (renewing || stopping || ready.length === 0) return;
+    const group = [...ready];
+    renewing = renewClaims(db, group, o.startMarginMs, clock())
+      .then((kept) => {
+        if (kept.length === group.length) return;
+        // Only rows still queued here: one that moved on to be started meanwhile is not renewable, not lost.
+        const keep = new Set(kept);
+        const gone = new Set(group.filter((row) => !keep.has(row)));
+        const before = ready.length;
+        for (let i = ready.length - 1; i >= 0; i--) if (gone.has(ready[i]!)) ready.splice(i, 1);
+        if (ready.length < before) log.warn({ channel, rows: before - ready.length }, 'queued rows were taken back before their send started: not sent here');
+      })
+      .catch((err) => log.error({ err, channel }, 'renewing claims failed; their lease may run out'))
+      .finally(() => (renewing = undefined));
+  }
+  const renewTimer = setInterval(renew, Math.max(50, o.startMarginMs / 2));
+  renewTimer.unref?.();
 
   function schedule(rows: ClaimedRow[]): void {
     for (const row of rows) {
@@ -245,6 +268,8 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
     async stop() {
       stopping = true;
       if (pollTimer) clearTimeout(pollTimer);
+      clearInterval(renewTimer);
+      await renewing;
       while (claiming) await new Promise((r) => setTimeout(r, 5));
       // A start statement in flight finishes first: its rows are then sent, or were never ours.
       await startRunning;

@@ -26,7 +26,7 @@ export async function drainOnce(db: Database, sender: Sender, now: Date): Promis
   const started = await startSending(db, claimed, OTHER_CHANNEL_LEASE_MS, now);
   const r: DrainResult = { sent: 0, retried: 0, failed: 0, waits: [] };
   for (const row of claimed) {
-    if (!started.has(row.id)) throw new Error(`row ${row.id} claimed but not started`);
+    if (!started.includes(row)) throw new Error(`row ${row.id} claimed but not started`);
     const out = await sender.send(row);
     const outcome = decideOutcome(row, out, POLICY);
     if (outcome.kind === 'sent') r.sent++;

@@ -54,7 +54,12 @@ t.test('an unknown number gets exactly one reply in 24 hours, and cannot start a
   }
   await stranger.expectNothing();
   const concurrent = await Promise.all([1, 2, 3].map(() => stranger.send('hello?')));
-  t.equal(concurrent.length, 3);
+  t.same(concurrent.map((r) => r.json()), [1, 2, 3].map(() => ({ status: 'accepted' })), 'each concurrent text is accepted');
+  const hello = await db.selectFrom('inbound_messages').select(['message_id', 'outcome']).where('text', '=', 'hello?').execute();
+  t.equal(new Set(hello.map((r) => r.message_id)).size, 3, 'all three concurrent texts are stored');
+  t.same([...new Set(hello.map((r) => r.outcome))], ['stranger']);
+  const stamp = await db.selectFrom('stranger_replies').select('last_reply_at').where('phone', '=', stranger.number).executeTakeFirstOrThrow();
+  t.same(stamp.last_reply_at, new Date('2026-11-23T10:00:00Z'), 'the 24-hour window still runs from the first reply');
   await stranger.expectNothing();
   time.advance(21 * 3600); // 24 h after the first reply
   await stranger.send('RAISE');

@@ -36,7 +36,7 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   // Vonage's SMS API alone keeps its single-provider path (rate on the 'sms' schedule, as before).
   const legacy = deps.config.smsProviders.length === 1 && deps.config.smsProviders[0] === 'vonage' && !deps.config.vonageMessages;
   const providers = deps.simulator || legacy ? [] : configuredProviders(deps.config);
-  const failover = providers.length > 0 ? startFailover(deps.db, providers, { log }) : undefined;
+  const failover = providers.length > 0 ? startFailover(deps.db, providers, { log, ...(deps.metrics ? { metrics: deps.metrics } : {}) }) : undefined;
   if (failover) running.push(failover);
   const sms = failover ?? smsChannel(pickSmsSender(deps, (facts, msg) => log.info(facts, msg)), deps.config.batsignalNumber);
   const metrics = deps.metrics ? { metrics: deps.metrics } : {};

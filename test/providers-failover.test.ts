@@ -9,6 +9,7 @@ import { startTwilioStandin } from './helpers/twilio-standin.js';
 import { startVonageMessagesStandin } from './helpers/vonage-messages-standin.js';
 import { failoverOf, twilioProvider, TWILIO_NUMBER, vonageProvider } from './helpers/providers.js';
 import { startOutbox } from '../src/outbox/run.js';
+import { createMetrics } from '../src/metrics/registry.js';
 import type { Database } from '../src/db/connect.js';
 
 async function setup(t: Tap, n: number) {
@@ -36,7 +37,8 @@ t.test('primary down for the whole broadcast: every member once, at the secondar
   const n = 60;
   const { db, vm, tw } = await setup(t, n);
   vm.faults.down = true;
-  const sender = await failoverOf(db, [vonageProvider(vm, 200), twilioProvider(tw, 40)]);
+  const metrics = createMetrics({ db, clock: () => new Date() });
+  const sender = await failoverOf(db, [vonageProvider(vm, 200), twilioProvider(tw, 40)], { metrics });
   await raiseAlert(db, new Date());
   const w = run(db, sender);
   t.teardown(w.stop);
@@ -54,6 +56,13 @@ t.test('primary down for the whole broadcast: every member once, at the secondar
   const at = tw.accepted().map((r) => r.at).sort((a, b) => a - b);
   t.ok(at.at(-1)! - at[0]! >= (59 / 40) * 1000 * 0.9, `paced at the secondary's 40/s: ${at.at(-1)! - at[0]!} ms for 60`);
   t.equal(sender.pace().key, 'sms:twilio', 'claims follow the secondary\'s schedule');
+  // Per-provider metrics, as /metrics shows them.
+  const text = await metrics.render();
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  t.equal(value('batsignal_sms_provider_up{provider="vonage"}'), 0, 'the primary shows as taken out');
+  t.equal(value('batsignal_sms_provider_up{provider="twilio"}'), 1, 'the secondary shows as up');
+  t.equal(value('batsignal_sms_provider_sends_total{provider="twilio",result="submitted"}'), n, 'every text counted against the secondary');
+  t.equal(value('batsignal_sms_provider_sends_total{provider="vonage",result="failed_over"}'), vm.requests.length - (value('batsignal_sms_provider_sends_total{provider="vonage",result="retried"}') || 0), 'the primary\'s refusals counted as failed over (or retried)');
 });
 
 t.test('primary flapping (half its answers 500 or down in bursts): nobody twice, nobody missed', async (t) => {

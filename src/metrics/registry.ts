@@ -14,6 +14,10 @@ export type InboundWebhookOutcome = (typeof INBOUND_OUTCOMES)[number];
 export const SEND_RESULTS = ['submitted', 'retried', 'failed_permanent'] as const;
 export type SendResult = (typeof SEND_RESULTS)[number];
 
+/** What became of one text handed to a particular SMS provider (failed_over: refused, sent on by the next). */
+export const PROVIDER_SEND_RESULTS = ['submitted', 'retried', 'failed_permanent', 'failed_over'] as const;
+export type ProviderSendResult = (typeof PROVIDER_SEND_RESULTS)[number];
+
 export const STATUS_WEBHOOK_OUTCOMES = ['recorded', 'superseded', 'unknown_message', 'invalid_signature', 'invalid_request', 'error'] as const;
 export type StatusWebhookOutcome = (typeof STATUS_WEBHOOK_OUTCOMES)[number];
 
@@ -31,6 +35,10 @@ export interface Metrics {
   alertRaised(source: AlertSource, exercise: boolean): void;
   /** A member's first acknowledgement of an alert (repeats are not counted). */
   acknowledged(): void;
+  /** One text handed to an SMS provider (with failover, src/providers/failover.ts), by its result. */
+  providerSend(provider: string, result: ProviderSendResult): void;
+  /** An SMS provider taken out (false) or back in (true), as this instance sees the shared state. */
+  providerState(provider: string, up: boolean): void;
   /** One HTTP request answered: route is the route pattern (/api/alerts/:n), never the raw URL. */
   httpRequest(method: string, route: string, statusCode: number, seconds: number): void;
 }
@@ -41,6 +49,8 @@ export const noopMetrics: Metrics = {
   statusWebhook() {},
   alertRaised() {},
   acknowledged() {},
+  providerSend() {},
+  providerState() {},
   httpRequest() {},
 };
 
@@ -119,6 +129,18 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
     help: 'Acknowledgements recorded (first ACK of an alert by a member).',
     registers,
   });
+  const providerSends = new Counter({
+    name: 'batsignal_sms_provider_sends_total',
+    help: 'Texts handed to each SMS provider (failover configured), by result.',
+    labelNames: ['provider', 'result'] as const,
+    registers,
+  });
+  const providerUp = new Gauge({
+    name: 'batsignal_sms_provider_up',
+    help: '1 while an SMS provider is in use, 0 while it is taken out after repeated failures (failover configured).',
+    labelNames: ['provider'] as const,
+    registers,
+  });
   const http = new Histogram({
     name: 'batsignal_http_request_duration_seconds',
     help: 'HTTP request latency by method, route pattern and status code.',
@@ -187,6 +209,8 @@ export function createMetrics(opts: MetricsOptions): AppMetrics {
     },
     alertRaised: (source, exercise) => alerts.inc({ source, exercise: String(exercise) }),
     acknowledged: () => acks.inc(),
+    providerSend: (provider, result) => providerSends.inc({ provider, result }),
+    providerState: (provider, up) => providerUp.set({ provider }, up ? 1 : 0),
     httpRequest: (method, route, statusCode, seconds) => http.observe({ method, route, status_code: String(statusCode) }, seconds),
   };
 }
@@ -207,6 +231,8 @@ export function afterCommit(metrics: Metrics): Metrics & { commit(): void } {
     statusWebhook: later('statusWebhook'),
     alertRaised: later('alertRaised'),
     acknowledged: later('acknowledged'),
+    providerSend: later('providerSend'),
+    providerState: later('providerState'),
     httpRequest: later('httpRequest'),
     commit() {
       for (const q of queued.splice(0)) q();

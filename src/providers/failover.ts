@@ -16,6 +16,7 @@ import type { Database } from '../db/connect.js';
 import type { OutboxRow } from '../db/schema.js';
 import type { SendOutcome, Sender, SmsMessage, SmsSender } from '../outbox/channel.js';
 import type { ProviderOutcome } from './outcome.js';
+import type { Metrics } from '../metrics/registry.js';
 import { ensureProviders, markDown, markUp, noteFailure, readProviders, reserveSlot, setEnabled, takeProbe, type ProviderState } from './health.js';
 import { createVonageSender } from './vonage-sms/client.js';
 import { createTwilioSender } from './twilio/client.js';
@@ -54,10 +55,7 @@ export interface FailoverLog {
 }
 
 /** Per-provider events, counted by src/metrics (a leaf; failover only calls it). */
-export interface ProviderMetrics {
-  providerSend(provider: string, result: 'submitted' | 'retried' | 'failed_permanent' | 'failed_over'): void;
-  providerState(provider: string, up: boolean): void;
-}
+export type ProviderMetrics = Pick<Metrics, 'providerSend' | 'providerState'>;
 
 export interface FailoverOptions {
   now?: () => Date;

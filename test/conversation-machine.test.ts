@@ -1,7 +1,7 @@
 // The pure machine, table-driven: every state x every command, no database.
 import t from 'tap';
 import { parseCommand } from '../src/conversation/parse.js';
-import { asState, contextNeeds, IDLE, step, type ConversationState, type StepContext } from '../src/conversation/machine.js';
+import { asState, contextNeeds, IDLE, step, stepPlan, type ConversationState, type StepContext } from '../src/conversation/machine.js';
 
 const NOW = new Date('2026-11-23T10:00:00Z');
 const LIVE = new Date(NOW.getTime() + 10 * 60_000).toISOString();
@@ -289,24 +289,27 @@ t.test('deterministic: same inputs, same outputs', async (t) => {
 
 t.test('contextNeeds: the ACK path asks for nothing; each lookup only when the step can use it', async (t) => {
   const none = { state: false, audienceSize: false, raisesLastHour: false, alert: null };
-  t.same(contextNeeds(null, parseCommand('ACK 12')), none);
-  t.same(contextNeeds(null, parseCommand('ACK')), none);
-  t.same(contextNeeds(null, parseCommand('STATUS 3')), none);
-  t.same(contextNeeds(null, parseCommand('STOP')), none);
-  t.equal(contextNeeds(null, parseCommand('OK')).state, true, 'a loose OK may answer a raise');
-  t.same(contextNeeds(IDLE, parseCommand('RAISE')), { ...none, state: true, raisesLastHour: true });
-  t.same(contextNeeds(STATES.description!, parseCommand('some text')), { ...none, state: true, audienceSize: true });
-  t.same(contextNeeds(IDLE, parseCommand('some text')), { ...none, state: true });
-  t.same(contextNeeds(STATES.thresholdWithSummary!, parseCommand('YES')), { ...none, state: true, audienceSize: true });
-  t.same(contextNeeds(STATES.threshold!, parseCommand('YES')), { ...none, state: true });
-  t.same(contextNeeds(STATES.confirmRaise!, parseCommand('CONFIRM 1')), { ...none, state: true, raisesLastHour: true });
-  t.same(contextNeeds(STATES.confirmUpdate!, parseCommand('CONFIRM 1')), { ...none, state: true, alert: 12 });
-  t.same(contextNeeds(IDLE, parseCommand('ALLCLEAR 5')), { ...none, state: true, alert: 5 });
+  t.same(contextNeeds(null, parseCommand('ACK 12'), NOW), none);
+  t.same(contextNeeds(null, parseCommand('ACK'), NOW), none);
+  t.same(contextNeeds(null, parseCommand('STATUS 3'), NOW), none);
+  t.same(contextNeeds(null, parseCommand('STOP'), NOW), none);
+  t.equal(contextNeeds(null, parseCommand('OK'), NOW).state, true, 'a loose OK may answer a raise');
+  t.same(contextNeeds(IDLE, parseCommand('RAISE'), NOW), { ...none, state: true, raisesLastHour: true });
+  t.same(contextNeeds(STATES.description!, parseCommand('some text'), NOW), { ...none, state: true, audienceSize: true });
+  t.same(contextNeeds(IDLE, parseCommand('some text'), NOW), { ...none, state: true });
+  t.same(contextNeeds(STATES.thresholdWithSummary!, parseCommand('YES'), NOW), { ...none, state: true, audienceSize: true });
+  t.same(contextNeeds(STATES.threshold!, parseCommand('YES'), NOW), { ...none, state: true });
+  t.same(contextNeeds(STATES.confirmRaise!, parseCommand(`CONFIRM ${CODE}`), NOW), { ...none, state: true, raisesLastHour: true });
+  t.same(contextNeeds(STATES.confirmRaise!, parseCommand('CONFIRM 1'), NOW), { ...none, state: true }, 'a wrong code looks nothing up');
+  t.same(contextNeeds(STATES.confirmUpdate!, parseCommand(`CONFIRM ${CODE}`), NOW), { ...none, state: true, alert: 12 });
+  t.same(contextNeeds(STATES.confirmUpdate!, parseCommand(CODE), NOW), { ...none, state: true, alert: 12 }, 'the bare code too');
+  t.same(contextNeeds(STATES.expiredConfirmUpdate!, parseCommand(`CONFIRM ${CODE}`), NOW), { ...none, state: true }, 'an expired step looks nothing up');
+  t.same(contextNeeds(IDLE, parseCommand('ALLCLEAR 5'), NOW), { ...none, state: true, alert: 5 });
   // every state x command runs with exactly the context contextNeeds asks for
   for (const state of Object.values(STATES)) {
     for (const text of Object.values(COMMANDS)) {
       const cmd = parseCommand(text);
-      const n = contextNeeds(state, cmd);
+      const n = contextNeeds(state, cmd, NOW);
       const c = ctx();
       const minimal: StepContext = { member: c.member, settings: c.settings, code: c.code };
       if (n.audienceSize) minimal.audienceSize = c.audienceSize;
@@ -315,6 +318,36 @@ t.test('contextNeeds: the ACK path asks for nothing; each lookup only when the s
       t.doesNotThrow(() => step(n.state ? state : IDLE, cmd, minimal, NOW), `${state.name} / ${text}`);
     }
   }
+});
+
+t.test('the step table: every lookup a step declares is read, and none other; stateless steps ignore the state', async (t) => {
+  const LOOKUPS = ['audienceSize', 'raisesLastHour', 'alert'] as const;
+  for (const state of Object.values(STATES)) {
+    for (const text of Object.values(COMMANDS)) {
+      const cmd = parseCommand(text);
+      const plan = stepPlan(state, cmd, NOW);
+      const declared = LOOKUPS.filter((k) => (k === 'alert' ? plan.needs.alert !== null : plan.needs[k]));
+      // The full context, watched: which lookups does the step itself read?
+      const read = new Set<string>();
+      const full = ctx();
+      const watched = new Proxy(full, {
+        get(target, key, receiver) {
+          if (typeof key === 'string') read.add(key);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const result = plan.run(watched);
+      t.same(LOOKUPS.filter((k) => read.has(k)), declared, `${state.name}/${state.name === 'awaitingConfirm' ? state.action.kind : ''} / ${text}: reads exactly ${declared.join(', ') || 'nothing'}`);
+      if (plan.needs.alert !== null) t.equal(plan.needs.alert, full.alert!.number, `${text}: the alert looked up is the one the step names`);
+      t.same(step(state, cmd, full, NOW), result, `${text}: step() runs the same plan`);
+      if (!plan.needs.state) {
+        t.same(result.next, state, `${text}: a stateless step leaves the state as it was`);
+        t.same(step(IDLE, cmd, full, NOW).replies, result.replies, `${text}: ...and answers the same whatever the state`);
+        t.same(step(IDLE, cmd, full, NOW).effects, result.effects);
+      }
+    }
+  }
+  t.throws(() => stepPlan(null, parseCommand('RAISE'), NOW).run(ctx()), /needs the conversation state/, 'a stateful plan without its state does not run');
 });
 
 t.test('asState: persisted states round-trip; anything else is idle', async (t) => {

@@ -44,9 +44,9 @@ export async function converse(
   // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
   const cmd = parsed.kind === 'raise' && !parsed.exercise && (await exerciseModeOn(trx)) ? { ...parsed, exercise: true } : parsed;
   // ACK <n>, STATUS, STOP and START skip the conversation row entirely: the ACK path is hot.
-  const stateNeeded = contextNeeds(null, cmd).state;
+  const stateNeeded = contextNeeds(null, cmd, now).state;
   const state = stateNeeded ? await loadConversation(trx, member.id) : IDLE;
-  const needs = contextNeeds(state, cmd);
+  const needs = contextNeeds(state, cmd, now);
 
   const c = deps.config;
   const ctx: StepContext = {

@@ -1,6 +1,9 @@
 // The conversation as a pure function: step(state, command, ctx, now) -> { next, replies, effects }.
 // No I/O, no clock, no randomness: the one-time code and every fact from the database arrive in
-// ctx (handle.ts fetches only what contextNeeds() asks for), so tests drive it as a table.
+// ctx, so tests drive it as a table. One table, stepPlan(), says for each state and command both
+// what the step does and which lookups it reads: handle.ts fetches what contextNeeds() (the plan's
+// needs) asks for, and step() runs the plan with only those lookups in its context, so the two cannot
+// disagree (a step reading a lookup it did not declare finds it missing and throws).
 import type { Command, SituationWord } from './parse.js';
 import { replies, type FlowKind } from './replies.js';
 import type { AlertTarget } from '../alerts/followup.js';
@@ -62,38 +65,6 @@ export interface Needs {
   alert: number | null;
 }
 
-export function contextNeeds(state: ConversationState | null, cmd: Command): Needs {
-  const none: Needs = { state: false, audienceSize: false, raisesLastHour: false, alert: null };
-  // ACK, STATUS, STOP and START never look at the conversation; a loose "OK" might be a raise's answer.
-  if (cmd.kind === 'status' || cmd.kind === 'stop' || cmd.kind === 'start') return none;
-  if (cmd.kind === 'ack' && !cmd.loose) return none;
-  if (state === null) return { ...none, state: true };
-  const s = state;
-  switch (cmd.kind) {
-    case 'raise':
-      return { ...none, state: true, raisesLastHour: true };
-    case 'update':
-    case 'allclear':
-      return { ...none, state: true, alert: cmd.alert };
-    case 'situation':
-    case 'resolved':
-      // In the middle of a raise, "Affected: ..." is more likely the description.
-      return { ...none, state: true, audienceSize: s.name === 'awaitingDescription' };
-    case 'yes':
-      return { ...none, state: true, audienceSize: s.name === 'awaitingThreshold' && s.summary !== null };
-    case 'text':
-      // In awaitingConfirm a bare code is a CONFIRM.
-      if (s.name !== 'awaitingConfirm') return { ...none, state: true, audienceSize: s.name === 'awaitingDescription' };
-    // falls through
-    case 'confirm':
-      if (s.name !== 'awaitingConfirm') return { ...none, state: true };
-      if (s.action.kind === 'raise') return { ...none, state: true, raisesLastHour: true };
-      return { ...none, state: true, alert: s.action.alert };
-    default:
-      return { ...none, state: true };
-  }
-}
-
 function expiresAt(ctx: StepContext, now: Date): string {
   return new Date(now.getTime() + ctx.settings.raiseExpiryMinutes * 60_000).toISOString();
 }
@@ -138,18 +109,6 @@ function pendingLine(s: ConversationState): string | null {
   }
 }
 
-function askConfirmRaise(summary: string, exercise: boolean, ctx: StepContext, now: Date): StepResult {
-  if (summary.length < MIN_DESCRIPTION) return out({ name: 'awaitingDescription', exercise, expiresAt: expiresAt(ctx, now) }, replies.descriptionTooShort());
-  if (summary.length > MAX_DESCRIPTION) {
-    return out({ name: 'awaitingDescription', exercise, expiresAt: expiresAt(ctx, now) }, replies.descriptionTooLong(summary.length, MAX_DESCRIPTION));
-  }
-  const audience = need(ctx.audienceSize, 'audienceSize');
-  return out(
-    { name: 'awaitingConfirm', action: { kind: 'raise', summary, exercise }, code: ctx.code, wrongAttempts: 0, expiresAt: expiresAt(ctx, now) },
-    replies.confirmRaise(summary, exercise, audience, ctx.code),
-  );
-}
-
 /**
  * Why a raise may not go out now, or null if it may: the checks the conversation makes on the
  * description and at CONFIRM, shared with the dashboard's raise (src/conversation/web.ts).
@@ -170,128 +129,209 @@ export function followUpRefusal(kind: 'update' | 'allclear', n: number, ctx: Ste
   return null;
 }
 
-function startFollowUp(state: ConversationState, cmd: Command & { kind: 'update' | 'allclear' }, ctx: StepContext, now: Date): StepResult {
-  if (cmd.alert === null || (cmd.kind === 'update' && cmd.text === '')) {
-    return out(state, cmd.kind === 'update' ? replies.usageUpdate() : replies.usageAllclear());
-  }
-  const refusal = followUpRefusal(cmd.kind, cmd.alert, ctx);
-  if (refusal) return out(state, refusal);
-  if (cmd.text.length > MAX_DESCRIPTION) return out(state, replies.descriptionTooLong(cmd.text.length, MAX_DESCRIPTION));
-  const reach = ctx.alert!.reach;
-  const prefix = replies.replaced(isExpired(state, now) ? null : flowOf(state));
-  const ask = cmd.kind === 'update' ? replies.confirmUpdate(cmd.alert, cmd.text, reach, ctx.code) : replies.confirmAllclear(cmd.alert, cmd.text, reach, ctx.code);
-  return out(
-    { name: 'awaitingConfirm', action: { kind: cmd.kind, alert: cmd.alert, text: cmd.text }, code: ctx.code, wrongAttempts: 0, expiresAt: expiresAt(ctx, now) },
-    prefix + ask,
+/** A step of the table: the lookups it reads, and what it does with them. */
+export interface StepPlan {
+  needs: Needs;
+  run: (ctx: StepContext) => StepResult;
+}
+
+const NO_LOOKUPS: Needs = { state: false, audienceSize: false, raisesLastHour: false, alert: null };
+
+/** A step that never reads the conversation state (it comes back unchanged, and is not saved). */
+const stateless = (run: () => StepResult): StepPlan => ({ needs: NO_LOOKUPS, run });
+
+/** A step that reads the conversation state and, besides, exactly these lookups. */
+const stateful = (lookups: Partial<Omit<Needs, 'state'>>, run: (ctx: StepContext) => StepResult): StepPlan => ({
+  needs: { ...NO_LOOKUPS, state: true, ...lookups },
+  run,
+});
+
+/** The context a plan runs with: the lookups it declared, nothing else. */
+function declaredOnly(ctx: StepContext, needs: Needs): StepContext {
+  const c: StepContext = { member: ctx.member, settings: ctx.settings, code: ctx.code };
+  if (needs.audienceSize) c.audienceSize = ctx.audienceSize;
+  if (needs.raisesLastHour) c.raisesLastHour = ctx.raisesLastHour;
+  if (needs.alert !== null) c.alert = ctx.alert;
+  return c;
+}
+
+function confirmRaisePlan(summary: string, exercise: boolean, now: Date): StepPlan {
+  const wait = (reply: string) => stateful({}, (ctx) => out({ name: 'awaitingDescription', exercise, expiresAt: expiresAt(ctx, now) }, reply));
+  if (summary.length < MIN_DESCRIPTION) return wait(replies.descriptionTooShort());
+  if (summary.length > MAX_DESCRIPTION) return wait(replies.descriptionTooLong(summary.length, MAX_DESCRIPTION));
+  return stateful({ audienceSize: true }, (ctx) =>
+    out(
+      { name: 'awaitingConfirm', action: { kind: 'raise', summary, exercise }, code: ctx.code, wrongAttempts: 0, expiresAt: expiresAt(ctx, now) },
+      replies.confirmRaise(summary, exercise, need(ctx.audienceSize, 'audienceSize'), ctx.code),
+    ),
   );
 }
 
-function confirm(s: ConversationState & { name: 'awaitingConfirm' }, code: string | null, ctx: StepContext, now: Date): StepResult {
-  if (code === null) return out(s, replies.confirmNudge());
+function followUpPlan(state: ConversationState, cmd: Command & { kind: 'update' | 'allclear' }, now: Date): StepPlan {
+  const n = cmd.alert;
+  if (n === null || (cmd.kind === 'update' && cmd.text === '')) {
+    return stateful({}, () => out(state, cmd.kind === 'update' ? replies.usageUpdate() : replies.usageAllclear()));
+  }
+  return stateful({ alert: n }, (ctx) => {
+    const refusal = followUpRefusal(cmd.kind, n, ctx);
+    if (refusal) return out(state, refusal);
+    if (cmd.text.length > MAX_DESCRIPTION) return out(state, replies.descriptionTooLong(cmd.text.length, MAX_DESCRIPTION));
+    const reach = need(ctx.alert, 'alert')!.reach;
+    const prefix = replies.replaced(isExpired(state, now) ? null : flowOf(state));
+    const ask = cmd.kind === 'update' ? replies.confirmUpdate(n, cmd.text, reach, ctx.code) : replies.confirmAllclear(n, cmd.text, reach, ctx.code);
+    return out(
+      { name: 'awaitingConfirm', action: { kind: cmd.kind, alert: n, text: cmd.text }, code: ctx.code, wrongAttempts: 0, expiresAt: expiresAt(ctx, now) },
+      prefix + ask,
+    );
+  });
+}
+
+function confirmPlan(s: ConversationState & { name: 'awaitingConfirm' }, code: string | null): StepPlan {
+  if (code === null) return stateful({}, () => out(s, replies.confirmNudge()));
   if (!sameCode(code, s.code)) {
     const wrong = s.wrongAttempts + 1;
-    if (wrong >= MAX_WRONG_CODES) return out(IDLE, replies.tooManyWrongCodes(s.action.kind));
-    return out({ ...s, wrongAttempts: wrong }, replies.wrongCode(MAX_WRONG_CODES - wrong));
+    if (wrong >= MAX_WRONG_CODES) return stateful({}, () => out(IDLE, replies.tooManyWrongCodes(s.action.kind)));
+    return stateful({}, () => out({ ...s, wrongAttempts: wrong }, replies.wrongCode(MAX_WRONG_CODES - wrong)));
   }
   const a = s.action;
   if (a.kind === 'raise') {
-    if (need(ctx.raisesLastHour, 'raisesLastHour') >= ctx.settings.maxRaisesPerHour) return out(IDLE, replies.raiseLimit(ctx.settings.maxRaisesPerHour));
-    return out(IDLE, null, [{ kind: 'createAlert', summary: a.summary, exercise: a.exercise }]);
+    return stateful({ raisesLastHour: true }, (ctx) => {
+      if (need(ctx.raisesLastHour, 'raisesLastHour') >= ctx.settings.maxRaisesPerHour) return out(IDLE, replies.raiseLimit(ctx.settings.maxRaisesPerHour));
+      return out(IDLE, null, [{ kind: 'createAlert', summary: a.summary, exercise: a.exercise }]);
+    });
   }
   // The alert may have closed, or the member lost admin, since the code was sent.
-  const refusal = followUpRefusal(a.kind, a.alert, ctx);
-  if (refusal) return out(IDLE, refusal);
-  return out(IDLE, null, [a.kind === 'update' ? { kind: 'sendUpdate', alert: a.alert, text: a.text } : { kind: 'allClear', alert: a.alert, text: a.text }]);
+  return stateful({ alert: a.alert }, (ctx) => {
+    const refusal = followUpRefusal(a.kind, a.alert, ctx);
+    if (refusal) return out(IDLE, refusal);
+    return out(IDLE, null, [a.kind === 'update' ? { kind: 'sendUpdate', alert: a.alert, text: a.text } : { kind: 'allClear', alert: a.alert, text: a.text }]);
+  });
 }
 
-export function step(state: ConversationState, cmd: Command, ctx: StepContext, now: Date): StepResult {
+const ackOut = (state: ConversationState, cmd: Command & { kind: 'ack' }): StepResult =>
+  out(state, null, [cmd.text === undefined ? { kind: 'ack', alert: cmd.alert } : { kind: 'ack', alert: cmd.alert, text: cmd.text }]);
+
+/**
+ * The conversation table. `state` null means not loaded yet: the plan then says only whether the
+ * step reads it (ACK <n>, STATUS, STOP and START never do, so the ACK path stays light).
+ */
+export function stepPlan(state: ConversationState | null, cmd: Command, now: Date): StepPlan {
   // Any time, in any state, leaving an in-progress raise as it was.
+  const kept = state ?? IDLE;
   switch (cmd.kind) {
     case 'status':
-      return out(state, null, [{ kind: 'status', alert: cmd.alert }]);
+      return stateless(() => out(kept, null, [{ kind: 'status', alert: cmd.alert }]));
     case 'stop':
-      return out(state, replies.stopped(), [{ kind: 'optOut' }]);
+      return stateless(() => out(kept, replies.stopped(), [{ kind: 'optOut' }]));
     case 'start':
-      return out(state, replies.started(), [{ kind: 'optIn' }]);
+      return stateless(() => out(kept, replies.started(), [{ kind: 'optIn' }]));
+    case 'ack':
+      if (!cmd.loose) return stateless(() => ackOut(kept, cmd));
+      break;
+  }
+  if (state === null) {
+    return stateful({}, () => {
+      throw new Error('conversation step needs the conversation state');
+    });
+  }
+
+  switch (cmd.kind) {
     case 'help':
-      return out(state, replies.help(isExpired(state, now) ? null : pendingLine(state)));
+      return stateful({}, () => out(state, replies.help(isExpired(state, now) ? null : pendingLine(state))));
     case 'ack':
       // A bare OK in the middle of a raise is more likely an answer than an acknowledgement.
-      if (cmd.loose && cmd.alert === null && state.name !== 'idle' && !isExpired(state, now)) break;
-      return out(state, null, [cmd.text === undefined ? { kind: 'ack', alert: cmd.alert } : { kind: 'ack', alert: cmd.alert, text: cmd.text }]);
+      if (cmd.alert === null && state.name !== 'idle' && !isExpired(state, now)) break;
+      return stateful({}, () => ackOut(state, cmd));
     case 'resolved':
-      if (state.name === 'awaitingDescription' && !isExpired(state, now)) return step(state, { kind: 'text', text: cmd.raw }, ctx, now);
-      return out(state, null, [{ kind: 'resolved', alert: cmd.alert, text: cmd.text }]);
+      // In the middle of a raise, "Affected: ..." is more likely the description.
+      if (state.name === 'awaitingDescription' && !isExpired(state, now)) return stepPlan(state, { kind: 'text', text: cmd.raw }, now);
+      return stateful({}, () => out(state, null, [{ kind: 'resolved', alert: cmd.alert, text: cmd.text }]));
     case 'situation':
-      if (state.name === 'awaitingDescription' && !isExpired(state, now)) return step(state, { kind: 'text', text: cmd.raw }, ctx, now);
-      return out(state, null, [{ kind: 'situation', situation: cmd.situation, alert: cmd.alert, text: cmd.text }]);
+      if (state.name === 'awaitingDescription' && !isExpired(state, now)) return stepPlan(state, { kind: 'text', text: cmd.raw }, now);
+      return stateful({}, () => out(state, null, [{ kind: 'situation', situation: cmd.situation, alert: cmd.alert, text: cmd.text }]));
   }
 
   // New flows replace whatever was pending.
   if (cmd.kind === 'raise') {
-    if (need(ctx.raisesLastHour, 'raisesLastHour') >= ctx.settings.maxRaisesPerHour) return out(IDLE, replies.raiseLimit(ctx.settings.maxRaisesPerHour));
-    const prefix = replies.replaced(isExpired(state, now) ? null : flowOf(state));
-    return out(
-      { name: 'awaitingThreshold', summary: cmd.summary, exercise: cmd.exercise, expiresAt: expiresAt(ctx, now) },
-      prefix + replies.threshold(ctx.settings.thresholdQuestion, cmd.exercise),
-    );
+    return stateful({ raisesLastHour: true }, (ctx) => {
+      if (need(ctx.raisesLastHour, 'raisesLastHour') >= ctx.settings.maxRaisesPerHour) return out(IDLE, replies.raiseLimit(ctx.settings.maxRaisesPerHour));
+      const prefix = replies.replaced(isExpired(state, now) ? null : flowOf(state));
+      return out(
+        { name: 'awaitingThreshold', summary: cmd.summary, exercise: cmd.exercise, expiresAt: expiresAt(ctx, now) },
+        prefix + replies.threshold(ctx.settings.thresholdQuestion, cmd.exercise),
+      );
+    });
   }
-  if (cmd.kind === 'update' || cmd.kind === 'allclear') return startFollowUp(state, cmd, ctx, now);
+  if (cmd.kind === 'update' || cmd.kind === 'allclear') return followUpPlan(state, cmd, now);
 
   // The rest answer the pending step; a late answer is told the step expired.
-  if (state.name !== 'idle' && isExpired(state, now)) return out(IDLE, replies.expired(flowOf(state)!, ctx.settings.raiseExpiryMinutes));
+  if (state.name !== 'idle' && isExpired(state, now)) {
+    return stateful({}, (ctx) => out(IDLE, replies.expired(flowOf(state)!, ctx.settings.raiseExpiryMinutes)));
+  }
 
   switch (state.name) {
     case 'idle':
       switch (cmd.kind) {
         case 'cancel':
-          return out(state, replies.nothingToCancel());
+          return stateful({}, () => out(state, replies.nothingToCancel()));
         case 'confirm':
-          return out(state, replies.nothingToConfirm());
+          return stateful({}, () => out(state, replies.nothingToConfirm()));
         case 'yes':
         case 'no':
-          return out(state, replies.nothingToAnswer());
+          return stateful({}, () => out(state, replies.nothingToAnswer()));
         default:
-          return out(state, replies.notUnderstood());
+          return stateful({}, () => out(state, replies.notUnderstood()));
       }
 
     case 'awaitingThreshold':
       switch (cmd.kind) {
         case 'cancel':
-          return out(IDLE, replies.cancelled('raise'));
+          return stateful({}, () => out(IDLE, replies.cancelled('raise')));
         case 'no':
-          return out(IDLE, replies.belowThreshold(ctx.settings.forumUrl));
+          return stateful({}, (ctx) => out(IDLE, replies.belowThreshold(ctx.settings.forumUrl)));
         case 'yes':
-          if (state.summary !== null) return askConfirmRaise(state.summary, state.exercise, ctx, now);
-          return out({ name: 'awaitingDescription', exercise: state.exercise, expiresAt: expiresAt(ctx, now) }, replies.askDescription());
+          if (state.summary !== null) return confirmRaisePlan(state.summary, state.exercise, now);
+          return stateful({}, (ctx) => out({ name: 'awaitingDescription', exercise: state.exercise, expiresAt: expiresAt(ctx, now) }, replies.askDescription()));
         default:
-          return out(state, replies.answerYesNo());
+          return stateful({}, () => out(state, replies.answerYesNo()));
       }
 
     case 'awaitingDescription':
       switch (cmd.kind) {
         case 'cancel':
-          return out(IDLE, replies.cancelled('raise'));
+          return stateful({}, () => out(IDLE, replies.cancelled('raise')));
         case 'text':
-          return askConfirmRaise(cmd.text, state.exercise, ctx, now);
+          return confirmRaisePlan(cmd.text, state.exercise, now);
         default:
-          return out(state, replies.descriptionTooShort());
+          return stateful({}, () => out(state, replies.descriptionTooShort()));
       }
 
     case 'awaitingConfirm':
       switch (cmd.kind) {
         case 'cancel':
-          return out(IDLE, replies.cancelled(state.action.kind));
+          return stateful({}, () => out(IDLE, replies.cancelled(state.action.kind)));
         case 'confirm':
-          return confirm(state, cmd.code, ctx, now);
-        case 'text':
+          return confirmPlan(state, cmd.code);
+        case 'text': {
           // The code alone, as people often send it.
-          if (/^\d{4,8}$/.test(cmd.text.replace(/[\s.-]/g, ''))) return confirm(state, cmd.text.replace(/[\s.-]/g, ''), ctx, now);
-          return out(state, replies.confirmNudge());
+          const bare = cmd.text.replace(/[\s.-]/g, '');
+          if (/^\d{4,8}$/.test(bare)) return confirmPlan(state, bare);
+          return stateful({}, () => out(state, replies.confirmNudge()));
+        }
         default:
-          return out(state, replies.confirmNudge());
+          return stateful({}, () => out(state, replies.confirmNudge()));
       }
   }
+}
+
+/** What handle.ts must look up before calling step: the plan's needs, nothing else. */
+export function contextNeeds(state: ConversationState | null, cmd: Command, now: Date): Needs {
+  return stepPlan(state, cmd, now).needs;
+}
+
+export function step(state: ConversationState, cmd: Command, ctx: StepContext, now: Date): StepResult {
+  const plan = stepPlan(state, cmd, now);
+  return plan.run(declaredOnly(ctx, plan.needs));
 }
 
 /** A persisted state read back; anything unrecognised (an older shape) is idle. */

@@ -23,7 +23,8 @@ export const ERROR_CODES = {
   unsupported_charset: { status: 415, meaning: 'The member file names a charset we cannot decode.' },
   // Who is asking
   unauthorized: { status: 401, meaning: 'No bearer token, or not an accepted one (admin API, /metrics).' },
-  invalid_signature: { status: 401, meaning: 'A webhook whose provider signature is missing or does not match (Vonage, Discourse).' },
+  invalid_signature: { status: 401, meaning: 'A webhook whose provider signature is missing or does not match (Vonage, Twilio, Discourse).' },
+  stale_request: { status: 401, meaning: 'A signed webhook outside its replay window: a Vonage timestamp over 25 hours old or minutes in the future, a Discourse topic created over an hour ago.' },
   // What it is about
   not_found: { status: 404, meaning: 'No such route, alert, member or organisation.' },
   not_configured: { status: 404, meaning: 'The feature behind this route is not configured on this server.' },

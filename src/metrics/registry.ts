@@ -8,7 +8,7 @@ import type { Database } from '../db/connect.js';
 import type { AlertSource, Channel } from '../db/schema.js';
 import type { Clock } from '../clock.js';
 
-export const INBOUND_OUTCOMES = ['processed', 'duplicate', 'part', 'stranger', 'ignored', 'invalid_signature', 'invalid_request', 'error'] as const;
+export const INBOUND_OUTCOMES = ['processed', 'duplicate', 'part', 'stranger', 'ignored', 'invalid_signature', 'invalid_request', 'stale_request', 'error'] as const;
 export type InboundWebhookOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export const SEND_RESULTS = ['submitted', 'retried', 'failed_permanent'] as const;
@@ -18,7 +18,7 @@ export type SendResult = (typeof SEND_RESULTS)[number];
 export const PROVIDER_SEND_RESULTS = ['submitted', 'retried', 'failed_permanent', 'failed_over'] as const;
 export type ProviderSendResult = (typeof PROVIDER_SEND_RESULTS)[number];
 
-export const STATUS_WEBHOOK_OUTCOMES = ['recorded', 'superseded', 'unknown_message', 'invalid_signature', 'invalid_request', 'error'] as const;
+export const STATUS_WEBHOOK_OUTCOMES = ['recorded', 'superseded', 'unknown_message', 'mismatched_message', 'invalid_signature', 'invalid_request', 'stale_request', 'error'] as const;
 export type StatusWebhookOutcome = (typeof STATUS_WEBHOOK_OUTCOMES)[number];
 
 export const CHANNELS: readonly Channel[] = ['sms', 'email', 'forum'];

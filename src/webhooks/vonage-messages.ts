@@ -1,17 +1,14 @@
 // Vonage Messages API webhooks: POST /webhooks/vonage/messages/inbound and /status, JSON.
 // verify (JWT: HS256 with VONAGE_SIGNATURE_SECRET, payload_hash of the raw body, iat recent, jti
 // never seen, kept in PostgreSQL) → allow-list (src/providers/vonage-messages/webhook.ts) → the
-// same intake and receipts as Vonage's SMS API.
+// same intake and receipts as Vonage's SMS API, through the shared edge (src/webhooks/edge.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import { parseMessagesInbound, parseMessagesStatus, verifyMessagesJwt } from '../providers/vonage-messages/webhook.js';
 import { firstUseOfJti, forgetJti } from '../providers/vonage-messages/replay.js';
 import { cleanText } from '../providers/vonage-sms/inbound.js';
-import { receiveInbound } from '../inbound/pipeline.js';
 import { converse } from '../conversation/handle.js';
-import { applyReceipt } from '../outbox/receipts.js';
-import { maskPhone } from '../directory/phone.js';
-import { INTERNAL_MESSAGE, sendError } from '../http/errors.js';
+import { acceptsUnsigned, intake, receipt, refuse } from './edge.js';
 
 export const MESSAGES_INBOUND_PATH = '/webhooks/vonage/messages/inbound';
 export const MESSAGES_STATUS_PATH = '/webhooks/vonage/messages/status';
@@ -39,20 +36,24 @@ export async function registerVonageMessagesWebhooks(app: FastifyInstance, deps:
   /** The jti of a verified request; else the error already sent. */
   async function verified(req: FastifyRequest, reply: FastifyReply, what: string): Promise<string | undefined> {
     const secrets = deps.config.signatureSecrets;
-    if (secrets.length === 0 && deps.config.allowUnsigned) return '';
+    if (acceptsUnsigned(deps.config)) return '';
     const check = verifyMessagesJwt(req.headers.authorization, req.rawBody ?? '', secrets, deps.clock().getTime());
     if (!check.ok) {
-      req.log.warn({ outcome: 'invalid_signature', reason: check.reason }, what);
-      sendError(reply, 'invalid_signature', `missing or invalid webhook token (${check.reason})`);
+      refuse(req, reply, what, 'invalid_signature', `missing or invalid webhook token (${check.reason})`);
       return undefined;
     }
     if (!(await firstUseOfJti(deps.db, check.jti, deps.clock()))) {
-      req.log.warn({ outcome: 'invalid_signature', reason: 'replayed_jti' }, what);
-      sendError(reply, 'invalid_signature', 'webhook token already used (replayed jti)');
+      refuse(req, reply, what, 'invalid_signature', 'webhook token already used (replayed jti)');
       return undefined;
     }
     return check.jti;
   }
+
+  const accepted = (reply: FastifyReply) => reply.code(200).send(ACCEPTED);
+  // Vonage retries after an error of ours: let the retry's token through (its jti may be the same).
+  const forget = (jti: string) => async () => {
+    if (jti) await forgetJti(deps.db, jti);
+  };
 
   app.post(MESSAGES_INBOUND_PATH, async (req, reply) => {
     const jti = await verified(req, reply, 'inbound sms');
@@ -60,25 +61,11 @@ export async function registerVonageMessagesWebhooks(app: FastifyInstance, deps:
     const parsed = parseMessagesInbound(req.body);
     if (!parsed.ok) {
       metrics.inbound('invalid_request');
-      return sendError(reply, 'invalid_request', parsed.message);
+      return refuse(req, reply, 'inbound sms', 'invalid_request', parsed.message);
     }
     const m = parsed.sms;
     const sms = { messageId: m.messageUuid, msisdn: m.from, to: m.to, text: cleanText(m.text), type: m.type === 'text' ? 'text' : m.type, concat: undefined, provider: 'vonage' };
-    const facts = { messageId: sms.messageId, from: maskPhone(sms.msisdn), chars: sms.text.length, provider: 'vonage-messages' };
-    let result;
-    try {
-      result = await receiveInbound({ config: deps.config, db: deps.db, converse, metrics }, sms, deps.clock());
-    } catch (err) {
-      // Vonage retries: let the retry's token through (its jti may be the same).
-      if (jti) await forgetJti(deps.db, jti).catch(() => {});
-      req.log.error({ outcome: 'error', ...facts, err }, 'inbound sms');
-      metrics.inbound('error');
-      return sendError(reply, 'internal', INTERNAL_MESSAGE);
-    }
-    if (result.outcome !== 'duplicate') deps.outboxSignal?.touch();
-    metrics.inbound(result.outcome);
-    req.log.info({ ...result, ...facts }, 'inbound sms');
-    return reply.code(200).send(ACCEPTED);
+    return intake(req, reply, deps, sms, accepted, { converse, provider: 'vonage-messages', onError: forget(jti) });
   });
 
   app.post(MESSAGES_STATUS_PATH, async (req, reply) => {
@@ -87,21 +74,8 @@ export async function registerVonageMessagesWebhooks(app: FastifyInstance, deps:
     const parsed = parseMessagesStatus(req.body);
     if (!parsed.ok) {
       metrics.statusWebhook('invalid_request');
-      return sendError(reply, 'invalid_request', parsed.message);
+      return refuse(req, reply, 'delivery receipt', 'invalid_request', parsed.message);
     }
-    const r = parsed.receipt;
-    let result;
-    try {
-      result = await applyReceipt(deps.db, r, deps.clock());
-    } catch (err) {
-      if (jti) await forgetJti(deps.db, jti).catch(() => {});
-      req.log.error({ outcome: 'error', messageId: r.messageId, err }, 'delivery receipt');
-      metrics.statusWebhook('error');
-      return sendError(reply, 'internal', INTERNAL_MESSAGE);
-    }
-    const outcome = !result.matched ? 'unknown_message' : result.applied ? 'recorded' : 'superseded';
-    metrics.statusWebhook(outcome, r.status);
-    req.log.info({ outcome, clientRef: r.clientRef, messageId: r.messageId, status: r.status, error: r.error, provider: 'vonage-messages' }, 'delivery receipt');
-    return reply.code(200).send(ACCEPTED);
+    return receipt(req, reply, deps, parsed.receipt, accepted, { provider: 'vonage-messages', onError: forget(jti) });
   });
 }

@@ -3,11 +3,10 @@
 import type { ConcatInfo, InboundSms } from '../../inbound/message.js';
 import { isInterpretedType } from '../../inbound/message.js';
 import type { WebhookParams } from './signature.js';
+import { MAX_FIELDS, MESSAGE_ID, MESSAGE_ID_RULE, NUMBER, SENDER } from './fields.js';
 
 /** Vonage accepts texts up to 3,200 characters; anything longer did not come from a phone. */
 export const MAX_TEXT_CHARS = 3200;
-/** More fields than Vonage ever sends (about 15) means someone is stuffing the request. */
-const MAX_FIELDS = 40;
 /** GSM concatenation carries at most 255 parts in its UDH. */
 const MAX_PARTS = 255;
 
@@ -15,10 +14,6 @@ export type { ConcatInfo, InboundSms };
 
 export type ParsedInbound = { ok: true; sms: InboundSms } | { ok: false; message: string };
 
-const MESSAGE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-// Alphanumeric sender ids are up to 11 characters; phone numbers up to 15 digits.
-const SENDER = /^[A-Za-z0-9]{1,20}$/;
-const NUMBER = /^\d{3,15}$/;
 const CONCAT_REF = /^[A-Za-z0-9_-]{1,40}$/;
 const SMALL_INT = /^\d{1,3}$/;
 const KNOWN_TYPES = /^[a-z_-]{1,20}$/;
@@ -60,7 +55,7 @@ export function parseInbound(p: WebhookParams): ParsedInbound {
   if (Object.keys(p).length > MAX_FIELDS) return { ok: false, message: `too many fields (at most ${MAX_FIELDS})` };
   const { messageId, msisdn, to } = p;
   if (messageId === undefined) return { ok: false, message: 'messageId is required' };
-  if (!MESSAGE_ID.test(messageId)) return { ok: false, message: 'messageId must be 1 to 64 letters, digits, dots, dashes or underscores' };
+  if (!MESSAGE_ID.test(messageId)) return { ok: false, message: `messageId ${MESSAGE_ID_RULE}` };
   if (msisdn === undefined) return { ok: false, message: 'msisdn is required' };
   if (!SENDER.test(msisdn)) return { ok: false, message: 'msisdn must be international digits without "+" (or a sender id of letters and digits)' };
   if (to === undefined) return { ok: false, message: 'to is required' };

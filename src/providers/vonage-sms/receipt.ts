@@ -3,6 +3,7 @@
 import type { Receipt } from '../../outbox/receipts.js';
 import type { WebhookParams } from './signature.js';
 import { receiptError, receiptStatusOf } from './status-map.js';
+import { CLIENT_REF_MAX, MESSAGE_ID, MESSAGE_ID_RULE, NUMBER } from './fields.js';
 
 /** The receipt's fields we act on, or what is wrong with them. */
 export function parseReceipt(p: WebhookParams): { ok: true; receipt: Receipt } | { ok: false; message: string } {
@@ -11,14 +12,14 @@ export function parseReceipt(p: WebhookParams): { ok: true; receipt: Receipt } |
   const status = receiptStatusOf(given);
   if (status === undefined) return { ok: false, message: `status "${given.slice(0, 20)}" is not a Vonage receipt status` };
   const messageId = p.messageId ?? p['message-id'];
-  if (messageId !== undefined && !/^[0-9A-Za-z-]{1,64}$/.test(messageId)) return { ok: false, message: 'messageId is malformed' };
+  if (messageId !== undefined && !MESSAGE_ID.test(messageId)) return { ok: false, message: `messageId ${MESSAGE_ID_RULE}` };
   const clientRef = p['client-ref'];
-  if (clientRef !== undefined && clientRef.length > 40) return { ok: false, message: 'client-ref is longer than 40 characters' };
+  if (clientRef !== undefined && clientRef.length > CLIENT_REF_MAX) return { ok: false, message: `client-ref is longer than ${CLIENT_REF_MAX} characters` };
   if (messageId === undefined && clientRef === undefined) return { ok: false, message: 'messageId or client-ref is required' };
   const errCode = p['err-code'];
   if (errCode !== undefined && !/^\d{1,4}$/.test(errCode)) return { ok: false, message: 'err-code must be a number' };
   const msisdn = p.msisdn;
-  if (msisdn !== undefined && !/^\d{6,15}$/.test(msisdn)) return { ok: false, message: 'msisdn must be an international number' };
+  if (msisdn !== undefined && !NUMBER.test(msisdn)) return { ok: false, message: 'msisdn must be an international number' };
   return {
     ok: true,
     receipt: { clientRef, messageId, msisdn, status, error: status === 'delivered' ? null : receiptError(errCode) ?? (status === 'accepted' || status === 'buffered' ? null : status) },

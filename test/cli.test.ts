@@ -90,6 +90,58 @@ t.test('migrate, members add/import/list, and the exit codes', async (t) => {
   t.match(await db.selectFrom('members').select('name').where('phone', '=', '+447700900125').executeTakeFirst(), { name: 'Zoë Brontë' });
 });
 
+t.test('organisations import and list; advisory send: a dry run sends nothing, a send texts each routed contact once, bad input a clear line', async (t) => {
+  const { db, url } = await freshDatabase(t);
+  const env = { DATABASE_URL: url, ADMIN_TOKEN: TOKEN, DATA_DIR: undefined };
+  const run = (...args: string[]) => cli(env, ...args);
+  const imported = await run('organisations', 'import', 'docs/samples/organisations.csv');
+  t.equal(imported.code, 0, imported.err);
+  t.match(imported.out, /11 added/);
+  const listed = await run('organisations', 'list', '--json');
+  t.equal(listed.code, 0, listed.err);
+  t.equal(JSON.parse(listed.out).length, 11, 'the sample file holds eleven organisations');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-cli-adv-'));
+  const members = path.join(dir, 'contacts.csv');
+  // RZN runs Citrix NetScaler; 0ZC (the CSU) runs it and answers for Z91004 (via its support unit,
+  // no product list: estate unknown); RZW has no product list and no contact; RZS does not run it.
+  writeFileSync(members, [
+    'name,phone,email,organisation,role,ods_code,contact_role',
+    'Rita Northtown,07700900201,,Northtown,member,RZN,primary',
+    'Cal Support,07700900202,,Northshire CSU,member,0ZC,primary',
+    'Pat Riverside,07700900204,,Riverside,member,Z91001,primary',
+    'Sue Southtown,07700900205,,Southtown,member,RZS,primary',
+  ].join('\n') + '\n');
+  t.equal((await run('members', 'import', members)).code, 0);
+
+  const args = ['advisory', 'send', '--title', 'Citrix NetScaler: session hijack, patch now', '--severity', 'high', '--product', 'citrix netscaler'];
+  const dry = await run(...args, '--dry-run');
+  t.equal(dry.code, 0, dry.err);
+  t.match(dry.out, /^DRY RUN \(nothing sent\): 4 organisations targeted, 3 reachable, 1 unreachable, 2 with estate unknown; 2 contacts\./);
+  t.match(dry.out, /RZW .*\[estate unknown\]: UNREACHABLE/);
+  t.match(dry.out, /Z91004 .*\[estate unknown\]: Cal Support \(via_support\)/);
+  const outbox = () => db.selectFrom('outbox').select(['recipient', 'body']).where('kind', '=', 'advisory').orderBy('recipient').execute();
+  t.same(await outbox(), [], 'a dry run writes nothing to send');
+
+  const sent = await run(...args);
+  t.equal(sent.code, 0, sent.err);
+  const number = Number(/^Advisory #(\d+) sent/.exec(sent.out)?.[1]);
+  t.ok(number > 0, `numbered: ${sent.out.split('\n')[0]}`);
+  const texts = await outbox();
+  t.same(texts.map((r) => r.recipient), ['+447700900201', '+447700900202'], 'one text to each routed contact, none to a contact of an untargeted or via-support organisation');
+  t.match(texts[1]!.body, /You answer for 2 organisations/, 'the CSU contact is told how many organisations they answer for');
+
+  const bad = await run('advisory', 'send', '--title', 'x', '--severity', 'extreme', '--product', 'Citrix NetScaler');
+  t.not(bad.code, 0, 'an unknown severity is refused');
+  t.match(bad.err, /severity/);
+  const nobody = await run('advisory', 'send', '--title', 'To nobody', '--severity', 'low');
+  t.not(nobody.code, 0, 'an advisory with no target is refused');
+  t.match(nobody.err, /target/);
+  const unknown = await run(...args.slice(0, 6), '--ods', 'ZZZ99');
+  t.not(unknown.code, 0);
+  t.match(unknown.err, /unknown ODS code.*ZZZ99/);
+  t.equal((await outbox()).length, 2, 'refused advisories wrote nothing');
+});
+
 t.test('bad usage and bad configuration: exit 2 with a clear line', async (t) => {
   const env = { DATABASE_URL: 'postgres://127.0.0.1:1/none', ADMIN_TOKEN: TOKEN };
   const cases: [string[], RegExp][] = [

@@ -11,6 +11,7 @@ import * as s from './schemas.js';
 import * as cs from './coverage-schemas.js';
 import { alertCoverage, contactsToCall, coverageSummary, filterCoverage, type CoverageState, type OrganisationCoverage, type CoverageContact } from './coverage.js';
 import { exerciseMode, setExerciseMode } from './exercise.js';
+import { alertTimeline } from './timeline.js';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
@@ -201,6 +202,19 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     return sendCsv(reply, n, state, rows);
   });
 
+  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/alerts/:n/timeline', {
+    schema: {
+      summary: 'An alert over time (the dashboard chart): texts sent, delivered and failed, acknowledgements and organisations covered, cumulative per time bucket',
+      tags: ['alerts'],
+      params: s.alertParams,
+      response: { 200: TimelineSchema, ...errors },
+    },
+  }, async (req) => {
+    const t = await alertTimeline(db, Number(req.params.n), deps.clock());
+    if (!t) throw notFound(`Alert #${req.params.n}`);
+    return t;
+  });
+
   app.get('/api/opt-outs', {
     schema: {
       summary: 'Members who have opted out of alert texts (STOP), most recent first',
@@ -212,6 +226,20 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     return { count: members.length, members };
   });
 }
+
+const counts = (what: string) => Type.Array(Type.Integer({ minimum: 0 }), { description: `${what} by each time of t (cumulative).` });
+const TimelineSchema = Type.Object({
+  alert: Type.Integer({ description: 'Alert number.' }),
+  bucketSeconds: Type.Integer({ description: 'Width of each time bucket, in seconds (a round step; at most 60 buckets).' }),
+  recipients: Type.Integer({ description: 'Members the alert went to.' }),
+  organisations: Type.Union([Type.Integer(), Type.Null()], { description: 'Organisations the alert concerns; null when none (no directory).' }),
+  t: Type.Array(Type.Integer(), { description: "Unix seconds: the alert's creation, then the end of each bucket (an open alert's last bucket reaches now)." }),
+  sent: counts('Texts handed to the provider'),
+  delivered: counts('Texts with a delivered receipt'),
+  failed: counts('Texts failed (receipt or refused)'),
+  acknowledged: counts('Recipients who acknowledged'),
+  covered: Type.Union([counts('Organisations with at least one acknowledgement'), Type.Null()]),
+}, { additionalProperties: false });
 
 const ExerciseSwitch = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
 

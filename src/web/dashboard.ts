@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import { escapeHtml, page, servePage } from './layout.js';
 import { SIGNIN_FORM } from './signin.js';
+import { UPLOT_CSS_HREF, WEB_PREFIX } from './static.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
@@ -100,6 +101,11 @@ ${actionPanel(thresholdQuestion)}
       <button class="nhsuk-button nhsuk-button--secondary bs-toolbar__item" type="button" id="allclear-open">Stand down (all clear)</button>
     </p>
     <ul class="bs-counts" id="counts" aria-label="Counts"></ul>
+    <section id="timeline-section" aria-labelledby="timeline-title" hidden>
+      <h3 class="nhsuk-heading-s" id="timeline-title">Over time</h3>
+      <p class="nhsuk-body-s" id="timeline-summary"></p>
+      <div class="bs-charts" id="timeline" aria-hidden="true"></div>
+    </section>
     <h3 class="nhsuk-heading-s" id="nonresponders-title">Not acknowledged</h3>
     <p class="nhsuk-body-s bs-toolbar">
       <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small bs-toolbar__item" type="button" id="csv-unacked">Download not acknowledged (CSV)</button>
@@ -137,5 +143,5 @@ ${actionPanel(thresholdQuestion)}
 `;
 
 export async function registerDashboard(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: main(deps.config.thresholdQuestion), homeHref: DASHBOARD_PATH, script: 'dashboard.js' }));
+  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: main(deps.config.thresholdQuestion), homeHref: DASHBOARD_PATH, script: 'dashboard.js', styles: [UPLOT_CSS_HREF, `${WEB_PREFIX}chart.css`] }));
 }

@@ -88,10 +88,11 @@ t.test('admin alerts API', async (t) => {
     t.equal(res.statusCode, 200);
     const a = res.json();
     t.same(Object.keys(a).sort(), [
-      'closedAt', 'counts', 'createdAt', 'exercise', 'forumUrl', 'lastAckAt', 'number', 'optedOutMembers', 'organisations', 'raiser', 'source', 'status', 'summary',
+      'closedAt', 'counts', 'createdAt', 'exercise', 'forumUrl', 'kind', 'lastAckAt', 'number', 'optedOutMembers', 'organisations', 'raiser', 'source', 'status', 'summary',
     ]);
     t.same(a.organisations, { targeted: 0, covered: 0, uncovered: 0, needHelp: 0, affected: 0, notAffected: 0, escalated: 0, noOrganisation: { recipients: a.counts.recipients, acknowledged: a.counts.acknowledged } }, 'members without an organisation: as before, under noOrganisation');
     t.equal(a.number, 2);
+    t.equal(a.kind, 'peer', 'a member\'s alert');
     t.equal(a.summary, 'Ransomware spreading via SMB on the N3 link');
     t.equal(a.counts.failed, 1);
 

@@ -6,6 +6,8 @@ export interface AlertCounts {
   number: number;
   status: 'open' | 'closed';
   exercise: boolean;
+  /** 'advisory' for a national advisory (src/advisories), 'peer' for a member's alert. */
+  kind: 'peer' | 'advisory';
   createdAt: Date;
   closedAt: Date | null;
   summary: string;
@@ -28,7 +30,7 @@ export interface AlertCounts {
 // `alerts` is the set of alert rows to count for: aggregates are computed only for those
 // (a page of the list, or one alert), not for every alert ever raised.
 const select = (alerts: RawBuilder<unknown>) => sql`
-  SELECT a.number, a.status, a.exercise, a.created_at AS "createdAt", a.closed_at AS "closedAt",
+  SELECT a.number, a.status, a.exercise, a.kind, a.created_at AS "createdAt", a.closed_at AS "closedAt",
     a.summary, a.raiser_name AS "raiserName", a.raiser_org AS "raiserOrg", a.source,
     a.forum_topic_url AS "forumUrl",
     count(d.member_id)::int AS recipients,
@@ -45,7 +47,7 @@ const select = (alerts: RawBuilder<unknown>) => sql`
   LEFT JOIN deliveries d ON d.alert_number = a.number
   LEFT JOIN outbox o ON o.id = d.sms_outbox_id
   LEFT JOIN members m ON m.id = d.member_id
-  GROUP BY a.number, a.status, a.exercise, a.created_at, a.closed_at, a.summary, a.raiser_name,
+  GROUP BY a.number, a.status, a.exercise, a.kind, a.created_at, a.closed_at, a.summary, a.raiser_name,
     a.raiser_org, a.source, a.forum_topic_url`;
 
 export async function alertCounts(db: Database | Tx, number: number): Promise<AlertCounts | undefined> {

@@ -27,6 +27,7 @@ export function alertView(c: AlertCounts) {
     raiser: { name: c.raiserName, organisation: c.raiserOrg },
     source: c.source,
     exercise: c.exercise,
+    kind: c.kind,
     status: c.status,
     createdAt: c.createdAt,
     closedAt: c.closedAt,

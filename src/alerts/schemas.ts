@@ -69,6 +69,7 @@ export const alertSchema = {
     },
     source: { type: 'string', enum: ['sms', 'forum', 'admin'], description: 'Where it was raised.' },
     exercise: { type: 'boolean', description: 'True for an exercise, not a real incident.' },
+    kind: { type: 'string', enum: ['peer', 'advisory'], description: 'peer: raised by a member; advisory: a national advisory (GET /api/advisories/:n/organisations has its responses).' },
     status: { type: 'string', enum: ['open', 'closed'], description: 'closed after ALLCLEAR: no more reminders.' },
     createdAt: time('When the alert was confirmed.'),
     closedAt: nullableTime('When it was stood down, if it has been.'),

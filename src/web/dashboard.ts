@@ -7,6 +7,7 @@ import type { RouteDeps } from '../deps.js';
 import { escapeHtml, page, servePage } from './layout.js';
 import { SIGNIN_FORM } from './signin.js';
 import { UPLOT_CSS_HREF, WEB_PREFIX } from './static.js';
+import { ORGANISATIONS_VIEW } from './dashboard-orgs.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
@@ -123,6 +124,7 @@ ${actionPanel(thresholdQuestion)}
       <tbody class="nhsuk-table__body" id="nonresponders-body"></tbody>
     </table>
     <p class="nhsuk-body-s" id="nonresponders-more" hidden></p>
+${ORGANISATIONS_VIEW}
   </section>
 
   <section id="list" aria-labelledby="list-title">
@@ -143,5 +145,5 @@ ${actionPanel(thresholdQuestion)}
 `;
 
 export async function registerDashboard(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: main(deps.config.thresholdQuestion), homeHref: DASHBOARD_PATH, script: 'dashboard.js', styles: [UPLOT_CSS_HREF, `${WEB_PREFIX}chart.css`] }));
+  servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: main(deps.config.thresholdQuestion), homeHref: DASHBOARD_PATH, script: 'dashboard.js', styles: [UPLOT_CSS_HREF, `${WEB_PREFIX}chart.css`, `${WEB_PREFIX}views.css`] }));
 }

@@ -14,6 +14,7 @@ export interface AlertSummary {
   number: number;
   summary: string;
   exercise: boolean;
+  kind?: 'peer' | 'advisory';
   status: 'open' | 'closed';
   source: string;
   createdAt: string;
@@ -85,4 +86,46 @@ export interface ImportReport {
   unchanged: number;
   rejected: number;
   rows: { row: number; outcome: 'added' | 'updated' | 'unchanged' | 'rejected'; phone?: string; id?: number; reason?: string }[];
+}
+export interface CoverageContact {
+  memberId: number;
+  name: string;
+  phone: string;
+  contactRole: 'primary' | 'deputy' | 'member';
+  optedOut: boolean;
+}
+export interface OrganisationCoverage {
+  odsCode: string;
+  name: string | null;
+  type: string | null;
+  region: string | null;
+  recipients: number;
+  delivered: number;
+  acknowledged: number;
+  covered: boolean;
+  situation: 'need_help' | 'affected' | 'not_affected' | 'unknown';
+  needHelp: number;
+  affected: number;
+  notAffected: number;
+  deputiesHeld: number;
+  escalatedAt: string | null;
+  lastAckAt: string | null;
+  contacts?: CoverageContact[];
+}
+export interface CoverageSummary {
+  targeted: number;
+  covered: number;
+  uncovered: number;
+  needHelp: number;
+  affected: number;
+  notAffected: number;
+  escalated: number;
+  noOrganisation: { recipients: number; acknowledged: number };
+}
+export interface CoverageList {
+  alert: number;
+  state: string;
+  count: number;
+  organisations: OrganisationCoverage[];
+  summary: CoverageSummary;
 }

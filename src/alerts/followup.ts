@@ -2,12 +2,14 @@
 // ALLCLEAR <n> [text]. Both go, through the outbox, to exactly the alert's original recipients
 // (its deliveries rows), less anyone who has opted out since: STOP is honoured from the moment
 // it is sent, and members who joined after the alert never saw it, so its follow-up means nothing
-// to them.
+// to them. Email and the forum hear it too, in the same transaction (enqueueFollowUpChannels):
+// every member of the alert with an address (opted out of texts or not) and a reply in its topic.
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Member } from '../db/schema.js';
 import { isAlertNumber } from './number.js';
-import { smsRowsFrom } from '../outbox/write.js';
+import { enqueueFollowUpChannels, smsRowsFrom, type OtherChannels } from '../outbox/write.js';
+import { followUpSubject } from '../text/subject.js';
 
 /** An alert named by UPDATE/ALLCLEAR, as the machine needs to judge it. */
 export interface AlertTarget {
@@ -21,7 +23,8 @@ export interface AlertTarget {
 export type FollowUpKind = 'update' | 'allclear';
 
 export type FollowUpResult =
-  | { outcome: 'sent'; recipients: number }
+  /** recipients: texts queued; emails: emails queued; forum: a reply post queued. */
+  | { outcome: 'sent'; recipients: number; emails: number; forum: boolean }
   | { outcome: 'noSuchAlert' }
   | { outcome: 'closed' };
 
@@ -62,8 +65,17 @@ export async function alertTarget(trx: Tx, alert: number): Promise<AlertTarget |
  * Queues the follow-up to the original recipients in one set-based statement. ALLCLEAR closes the
  * alert in the same transaction (status 'closed', closed_at), which is what stops reminders.
  * The alert row is locked first, so an UPDATE and an ALLCLEAR racing each other are ordered.
+ * `channels` (otherChannels(config)): email and forum rows too, exactly once, in this transaction.
  */
-export async function sendFollowUp(trx: Tx, kind: FollowUpKind, sender: Member, alert: number, text: string, now: Date): Promise<FollowUpResult> {
+export async function sendFollowUp(
+  trx: Tx,
+  kind: FollowUpKind,
+  sender: Member,
+  alert: number,
+  text: string,
+  now: Date,
+  channels?: OtherChannels,
+): Promise<FollowUpResult> {
   if (!isAlertNumber(alert)) return { outcome: 'noSuchAlert' };
   const row = await trx.selectFrom('alerts').select(['number', 'status', 'exercise']).where('number', '=', alert).forUpdate().executeTakeFirst();
   if (!row) return { outcome: 'noSuchAlert' };
@@ -82,5 +94,13 @@ export async function sendFollowUp(trx: Tx, kind: FollowUpKind, sender: Member, 
       ORDER BY m.id`)}
     )
     SELECT count(*)::int AS n FROM o`.execute(trx);
-  return { outcome: 'sent', recipients: r.rows[0]!.n };
+  const followUp = { kind, from: from(words), text: tidy(text), at: now.toISOString() };
+  const other = await enqueueFollowUpChannels(trx, {
+    alertNumber: alert,
+    subject: followUpSubject({ number: alert, kind, text: followUp.text, exercise: row.exercise }),
+    words: followUp,
+    now,
+    channels,
+  });
+  return { outcome: 'sent', recipients: r.rows[0]!.n, emails: other.emails, forum: other.forum };
 }

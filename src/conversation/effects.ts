@@ -94,7 +94,7 @@ export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: M
     case 'sendUpdate':
     case 'allClear': {
       const kind = effect.kind === 'sendUpdate' ? 'update' : 'allclear';
-      const r = await sendFollowUp(trx, kind, member, effect.alert, effect.text, now);
+      const r = await sendFollowUp(trx, kind, member, effect.alert, effect.text, now, otherChannels(deps.config));
       if (r.outcome === 'noSuchAlert') return [replies.noSuchAlert(effect.alert)];
       if (r.outcome === 'closed') return [replies.alertClosed(effect.alert)];
       return [kind === 'update' ? replies.updateSent(effect.alert, r.recipients) : replies.allclearSent(effect.alert, r.recipients)];

@@ -100,7 +100,7 @@ export async function performAction(trx: Tx, config: Config, admin: Member, a: W
     );
     return { ok: true, alert: alert.number, recipients: recipientCount, exercise: alert.exercise, message: replies.alertSent(alert.number, recipientCount, alert.exercise) };
   }
-  const r = await sendFollowUp(trx, a.kind, admin, a.alert, a.text.trim(), now);
+  const r = await sendFollowUp(trx, a.kind, admin, a.alert, a.text.trim(), now, otherChannels(config));
   if (r.outcome === 'noSuchAlert') return refuse(404, replies.noSuchAlert(a.alert));
   if (r.outcome === 'closed') return refuse(409, replies.alertClosed(a.alert));
   const message = a.kind === 'update' ? replies.updateSent(a.alert, r.recipients) : replies.allclearSent(a.alert, r.recipients);

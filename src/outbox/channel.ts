@@ -6,10 +6,13 @@ import type { Channel, OutboxRow } from '../db/schema.js';
  * ok: the provider has it. !ok: retry (later, after retryAfterMs if given) or a permanent failure.
  * uncertain: the request may have reached the provider (timeout, connection lost mid-request):
  * the dispatcher waits for a delivery receipt before trying again, so a text is not sent twice.
+ * waiting: nothing was attempted, the row waits on another (a forum reply on its alert's topic):
+ * it is tried again after retryAfterMs and the attempt is given back, so waiting never uses up
+ * the row's attempts.
  */
 export type SendOutcome =
   | { ok: true; providerId: string | undefined; note?: string }
-  | { ok: false; retry: boolean; error: string; retryAfterMs?: number; uncertain?: boolean };
+  | { ok: false; retry: boolean; error: string; retryAfterMs?: number; uncertain?: boolean; waiting?: boolean };
 
 /**
  * A channel's delivery mechanism, driven by the dispatcher: one call per outbox row, after commit,

@@ -11,6 +11,8 @@ import type { Database } from '../db/connect.js';
 export type Outcome =
   | { id: string; attempts: number; kind: 'sent'; providerId: string | null; note: string | null }
   | { id: string; attempts: number; kind: 'retry'; delayMs: number; error: string }
+  /** Not attempted (waiting on another row): pending again after delayMs, with the attempt given back. */
+  | { id: string; attempts: number; kind: 'wait'; delayMs: number; error: string }
   | { id: string; attempts: number; kind: 'failed'; error: string };
 
 export interface Completer {
@@ -25,10 +27,11 @@ export async function recordOutcomes(db: Database, batch: readonly Outcome[], no
   if (batch.length === 0) return;
   await sql`
     UPDATE outbox o
-    SET state = CASE r.kind WHEN 'sent' THEN 'sent' WHEN 'retry' THEN 'pending' ELSE 'failed' END,
+    SET state = CASE r.kind WHEN 'sent' THEN 'sent' WHEN 'retry' THEN 'pending' WHEN 'wait' THEN 'pending' ELSE 'failed' END,
+        attempts = CASE WHEN r.kind = 'wait' THEN greatest(o.attempts - 1, 0) ELSE o.attempts END,
         provider_id = CASE WHEN r.kind = 'sent' THEN coalesce(o.provider_id, r.provider_id) ELSE o.provider_id END,
         sent_at = CASE WHEN r.kind = 'sent' THEN coalesce(o.sent_at, ${now}::timestamptz) ELSE o.sent_at END,
-        next_attempt_at = CASE WHEN r.kind = 'retry' THEN ${now}::timestamptz + r.delay_ms * interval '1 millisecond' ELSE o.next_attempt_at END,
+        next_attempt_at = CASE WHEN r.kind IN ('retry', 'wait') THEN ${now}::timestamptz + r.delay_ms * interval '1 millisecond' ELSE o.next_attempt_at END,
         last_error = coalesce(r.error, o.last_error),
         lease_until = NULL
     FROM unnest(
@@ -37,7 +40,7 @@ export async function recordOutcomes(db: Database, batch: readonly Outcome[], no
       ${batch.map((b) => b.kind)}::text[],
       ${batch.map((b) => (b.kind === 'sent' ? b.providerId : null))}::text[],
       ${batch.map((b) => (b.kind === 'sent' ? b.note : b.error))}::text[],
-      ${batch.map((b) => (b.kind === 'retry' ? Math.round(b.delayMs) : 0))}::int[]
+      ${batch.map((b) => (b.kind === 'retry' || b.kind === 'wait' ? Math.round(b.delayMs) : 0))}::int[]
     ) AS r(id, attempts, kind, provider_id, error, delay_ms)
     WHERE o.id = r.id AND o.attempts = r.attempts
       AND (o.state = 'sending' OR (r.kind = 'sent' AND o.state IN ('sent', 'pending')))`.execute(db);

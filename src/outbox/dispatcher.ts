@@ -67,6 +67,7 @@ export function decideOutcome(
   const base = { id: row.id, attempts: row.attempts };
   if (out.ok) return { ...base, kind: 'sent', providerId: out.providerId ?? null, note: out.note ?? null };
   if (!out.retry) return { ...base, kind: 'failed', error: out.error };
+  if (out.waiting) return { ...base, kind: 'wait', delayMs: Math.max(out.retryAfterMs ?? 0, p.backoff.baseMs), error: out.error };
   if (row.attempts >= p.backoff.maxAttempts) return { ...base, kind: 'failed', error: `gave up after ${row.attempts} attempts: ${out.error}` };
   let delayMs = retryDelayMs(row.attempts, out.retryAfterMs, p.backoff, p.random);
   if (out.uncertain) delayMs = Math.max(delayMs, p.receiptGraceMs);
@@ -121,13 +122,14 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
       out = { ok: false, retry: true, uncertain: true, error: `sender threw: ${err instanceof Error ? err.message : String(err)}` };
     }
     const outcome = decide(row, out);
-    counts[outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'retried' : 'failed']++;
-    const result: SendResult = outcome.kind === 'sent' ? 'submitted' : outcome.kind === 'retry' ? 'retried' : 'failed_permanent';
+    const again = outcome.kind === 'retry' || outcome.kind === 'wait';
+    counts[outcome.kind === 'sent' ? 'sent' : again ? 'retried' : 'failed']++;
+    const result: SendResult = outcome.kind === 'sent' ? 'submitted' : again ? 'retried' : 'failed_permanent';
     metrics.send(channel, result);
     // One line per send: which alert and outbox row (deliveries.sms_outbox_id), never the recipient or text.
     const facts = { channel, outboxId: row.id, alert: row.alert_number, kind: row.kind, attempts: row.attempts, outcome: result };
     if (outcome.kind === 'failed') log.warn({ ...facts, error: scrubForLog(outcome.error) }, 'send failed for good');
-    else if (outcome.kind === 'retry') log.info({ ...facts, error: scrubForLog(outcome.error), retryInMs: Math.round(outcome.delayMs) }, 'send');
+    else if (again) log.info({ ...facts, error: scrubForLog(outcome.error), retryInMs: Math.round(outcome.delayMs) }, 'send');
     else log.info(facts, 'send');
     completer.add(outcome);
   }

@@ -75,11 +75,19 @@ export function smsRowsFrom(kind: BroadcastKind, alertNumber: number | 'per row'
  * SELECT yielding `member_id`, `recipient` (an address) and `sms_opted_out` (the EmailPayload), in
  * the order to send. The body is the subject (the email is rendered again at send time).
  */
-export function emailRowsFrom(kind: BroadcastKind, alertNumber: number, subject: string, now: Date, recipients: RawBuilder<unknown>): RawBuilder<{ id: string }> {
+export function emailRowsFrom(
+  kind: BroadcastKind,
+  alertNumber: number,
+  subject: string,
+  now: Date,
+  recipients: RawBuilder<unknown>,
+  followUp?: FollowUpWords,
+): RawBuilder<{ id: string }> {
+  const extra = followUp === undefined ? sql`'{}'::jsonb` : sql`jsonb_build_object('followUp', ${JSON.stringify(followUp)}::jsonb)`;
   return sql`
       INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
       SELECT 'email', ${kind}, ${PRIORITY_BROADCAST}, ${alertNumber}, r.member_id, r.recipient, ${subject},
-             jsonb_build_object('smsOptedOut', r.sms_opted_out), ${now}, ${now}
+             jsonb_build_object('smsOptedOut', r.sms_opted_out) || ${extra}, ${now}, ${now}
       FROM (${recipients}) AS r
       RETURNING id`;
 }
@@ -94,15 +102,34 @@ export function otherChannels(config: Pick<Config, 'discourse' | 'smtp'>): Other
   return { discourse: config.discourse !== undefined, smtp: config.smtp !== undefined };
 }
 
-/** Payload of a 'forum' outbox row: the topic's external_id is fixed when the alert is created. */
+/**
+ * An UPDATE or ALLCLEAR as the email and forum senders render it (src/channels/): who sent it, when,
+ * and their words (may be empty for ALLCLEAR). The alert row itself keeps no follow-up text.
+ */
+export interface FollowUpWords {
+  kind: 'update' | 'allclear';
+  /** "Jane Smith (Northtown Trust)". */
+  from: string;
+  text: string;
+  /** ISO time the follow-up was sent. */
+  at: string;
+}
+
+/**
+ * Payload of a 'forum' outbox row: the topic's external_id is fixed when the alert is created.
+ * A follow-up (kind 'update'/'allclear') is a reply in that topic: `followUp` holds its words.
+ */
 export interface ForumPayload {
   externalId: string;
+  followUp?: FollowUpWords;
 }
 
 /** Payload of an 'email' outbox row. */
 export interface EmailPayload {
   /** The member opted out of alert texts: the email says so and does not ask for an ACK by text. */
   smsOptedOut: boolean;
+  /** Present on an UPDATE/ALLCLEAR email (kind 'update'/'allclear'). */
+  followUp?: FollowUpWords;
 }
 
 /**
@@ -139,6 +166,57 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
         AND m.contact_role <> 'deputy' -- held back with their texts (src/alerts/escalation.ts)
       ORDER BY m.id`).execute(trx);
   }
+}
+
+/**
+ * The other channels of an UPDATE or ALLCLEAR, in the follow-up's transaction (src/alerts/followup.ts):
+ * one email to each member of the alert with an address, whether or not they opted out of texts
+ * since (STOP is the SMS opt-out), and one reply post in the alert's forum topic. Members of the
+ * alert: its recipients (deliveries rows, deputies included once escalated to) and everyone the
+ * alert itself was emailed to (members opted out of texts at the time have no deliveries row).
+ * The forum row is written even if the topic is not yet known: its sender waits for the topic
+ * (src/channels/forum/sender.ts), so the reply is never lost.
+ */
+export async function enqueueFollowUpChannels(
+  trx: Tx,
+  p: { alertNumber: number; subject: string; words: FollowUpWords; now: Date; channels?: OtherChannels | undefined },
+): Promise<{ emails: number; forum: boolean }> {
+  const channels = p.channels ?? {};
+  const { alertNumber: n, now, words } = p;
+  let forum = false;
+  if (channels.discourse) {
+    const payload: ForumPayload = { externalId: forumExternalId(await installId(trx), n), followUp: words };
+    await trx
+      .insertInto('outbox')
+      .values({
+        channel: 'forum',
+        kind: words.kind,
+        priority: PRIORITY_BROADCAST,
+        alert_number: n,
+        member_id: null,
+        recipient: 'forum',
+        body: payload.externalId,
+        payload: JSON.stringify(payload),
+        created_at: now,
+        next_attempt_at: now,
+      })
+      .execute();
+    forum = true;
+  }
+  let emails = 0;
+  if (channels.smtp) {
+    const r = await sql<{ n: number }>`
+      WITH e AS (${emailRowsFrom(words.kind, n, p.subject, now, sql`
+        SELECT m.id AS member_id, btrim(m.email) AS recipient, m.opted_out AS sms_opted_out
+        FROM members m
+        WHERE m.email IS NOT NULL AND btrim(m.email) <> ''
+          AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_number = ${n} AND d.member_id = m.id)
+            OR EXISTS (SELECT 1 FROM outbox o WHERE o.alert_number = ${n} AND o.kind = 'alert' AND o.channel = 'email' AND o.member_id = m.id))
+        ORDER BY m.id`, words)})
+      SELECT count(*)::int AS n FROM e`.execute(trx);
+    emails = r.rows[0]!.n;
+  }
+  return { emails, forum };
 }
 
 /** Many texts at once (advisories: one per contact, each its own body): one statement, opted-out members skipped. */

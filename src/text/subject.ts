@@ -6,3 +6,10 @@ import { headline } from './when.js';
 export function emailSubject(a: { number: number; summary: string; exercise: boolean }): string {
   return `${a.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${a.number}: ${headline(a.summary, 80)}`;
 }
+
+/** BATSIGNAL #12 UPDATE: <start of the text> / BATSIGNAL #12 ALL CLEAR: <start of the text> (EXERCISE first when it is one). */
+export function followUpSubject(f: { number: number; kind: 'update' | 'allclear'; text: string; exercise: boolean }): string {
+  const words = headline(f.text, 80);
+  const what = f.kind === 'update' ? 'UPDATE' : 'ALL CLEAR';
+  return `${f.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${f.number} ${what}${words ? `: ${words}` : ''}`;
+}

@@ -1,6 +1,8 @@
 // A local HTTP server with the Discourse API's shape, for the forum channel's tests:
 // POST /posts.json, GET /t/external_id/:id.json (301 to /t/:slug/:id.json), 422/429/5xx answers,
-// hanging requests, and "create the topic, then fail" for uncertain failures.
+// hanging requests, and "create the topic, then fail" for uncertain failures. Replies: POST
+// /posts.json with topic_id, and GET /raw/:topic_id?page=n (each post's raw, then a separator line,
+// 100 posts a page) as Discourse's posts#markdown_num answers.
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,6 +15,8 @@ export interface StandinTopic {
   category: number;
   externalId: string | null;
   username: string;
+  /** Replies, in order (the first post is `raw`). */
+  replies: { id: number; raw: string }[];
 }
 
 /** What the next matching request gets instead of the normal answer. */
@@ -27,7 +31,7 @@ export type Behaviour =
   /** Queue the post for approval: {"action":"enqueued"}. */
   | { kind: 'enqueued' };
 
-export type Route = 'post' | 'lookup';
+export type Route = 'post' | 'lookup' | 'raw';
 
 export interface DiscourseStandin {
   readonly url: string;
@@ -62,14 +66,26 @@ export async function startDiscourseStandin(opts: { apiKey?: string; apiUsername
   const topics: StandinTopic[] = [];
   const requests: string[] = [];
   const pendingPosts: { title: string; externalId: string | null }[] = [];
-  const queues: Record<Route, Behaviour[]> = { post: [], lookup: [] };
+  const queues: Record<Route, Behaviour[]> = { post: [], lookup: [], raw: [] };
+  let nextPostId = 5000;
   let always: Behaviour | null = null;
   let nextId = 100;
   const sockets = new Set<Socket>();
   let port = 0;
   let server: http.Server | null = null;
 
-  function create(body: Record<string, unknown>): { topic?: StandinTopic; errors?: string[] } {
+  function reply(body: Record<string, unknown>): { topic?: StandinTopic; postId?: number; errors?: string[] } {
+    const topic = topics.find((t) => t.id === Number(body.topic_id));
+    const raw = typeof body.raw === 'string' ? body.raw : '';
+    if (!topic) return { errors: ['Topic not found'] };
+    if (raw.trim().length < 20) return { errors: ['Body must be at least 20 characters'] };
+    const id = nextPostId++;
+    topic.replies.push({ id, raw });
+    return { topic, postId: id };
+  }
+
+  function create(body: Record<string, unknown>): { topic?: StandinTopic; postId?: number; errors?: string[] } {
+    if (body.topic_id !== undefined) return reply(body);
     const title = typeof body.title === 'string' ? body.title.trim() : '';
     const raw = typeof body.raw === 'string' ? body.raw : '';
     const externalId = typeof body.external_id === 'string' ? body.external_id : null;
@@ -81,7 +97,7 @@ export async function startDiscourseStandin(opts: { apiKey?: string; apiUsername
     if (externalId !== null && topics.some((t) => t.externalId === externalId)) errors.push('External ID has already been taken');
     if (!categories.has(Number(body.category))) errors.push('Category can’t be blank');
     if (errors.length) return { errors };
-    const topic: StandinTopic = { id: nextId++, slug: slugify(title), title, raw, category: Number(body.category), externalId, username: apiUsername };
+    const topic: StandinTopic = { id: nextId++, slug: slugify(title), title, raw, category: Number(body.category), externalId, username: apiUsername, replies: [] };
     topics.push(topic);
     return { topic };
   }
@@ -133,7 +149,8 @@ export async function startDiscourseStandin(opts: { apiKey?: string; apiUsername
       return json(res, 400, { errors: ['invalid JSON'] });
     }
 
-    const route: Route | null = req.method === 'POST' && path === '/posts.json' ? 'post' : req.method === 'GET' && path.startsWith('/t/') ? 'lookup' : null;
+    const route: Route | null =
+      req.method === 'POST' && path === '/posts.json' ? 'post' : req.method === 'GET' && path.startsWith('/t/') ? 'lookup' : req.method === 'GET' && path.startsWith('/raw/') ? 'raw' : null;
     if (route) {
       const b = queues[route].shift() ?? always;
       if (b && behave(b, res, body)) return;
@@ -146,7 +163,18 @@ export async function startDiscourseStandin(opts: { apiKey?: string; apiUsername
     if (route === 'post') {
       const r = create(body);
       if (r.errors) return json(res, 422, { action: 'create_post', errors: r.errors });
+      if (r.postId !== undefined) return json(res, 200, { id: r.postId, post_number: r.topic!.replies.length + 1, topic_id: r.topic!.id, topic_slug: r.topic!.slug, username: apiUsername, raw: String(body.raw) });
       return json(res, 200, postAnswer(r.topic!));
+    }
+    const raw = /^\/raw\/(\d+)$/.exec(path);
+    if (req.method === 'GET' && raw) {
+      const t = topics.find((x) => x.id === Number(raw[1]));
+      if (!t) return json(res, 404, { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' });
+      const page = Math.max(1, Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page') ?? '1') || 1);
+      const posts = [t.raw, ...t.replies.map((r) => r.raw)].slice((page - 1) * 100, page * 100);
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(posts.map((p, i) => `${t.username} | 2026-11-23 10:00:00 UTC | #${(page - 1) * 100 + i + 1}\n\n${p}\n\n-------------------------\n\n`).join(''));
+      return;
     }
     let m = /^\/t\/external_id\/([^/]+)\.json$/.exec(path);
     if (req.method === 'GET' && m) {

@@ -6,7 +6,7 @@ import type { SmtpConfig } from '../../config.js';
 import type { OutboxRow } from '../../db/schema.js';
 import type { Sender, SendOutcome } from '../../outbox/channel.js';
 import type { EmailPayload } from '../../outbox/write.js';
-import { renderAlertEmail } from './render.js';
+import { renderAlertEmail, renderFollowUpEmail } from './render.js';
 import { renderAdvisoryEmail, type AdvisoryEmailFacts } from './advisory.js';
 
 /** An advisory and the organisations this contact answers for (read at send time). */
@@ -110,6 +110,10 @@ export function createEmailSender(deps: EmailSenderDeps): EmailSender {
       const facts = await advisoryEmailFacts(deps.db, row.alert_number, row.member_id, row.kind === 'advisory_escalation');
       if (!facts) return { ok: false, retry: false, error: `advisory #${row.alert_number} not found` };
       mail = renderAdvisoryEmail(facts, ctx);
+    } else if (row.kind === 'update' || row.kind === 'allclear') {
+      const f = payload?.followUp;
+      if (!f || typeof f.from !== 'string' || typeof f.text !== 'string') return { ok: false, retry: false, error: `${row.kind} email row without its words` };
+      mail = renderFollowUpEmail(alert, { kind: row.kind, from: f.from, text: f.text, at: new Date(f.at) }, ctx);
     }
     try {
       const info = await transport.sendMail({

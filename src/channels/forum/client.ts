@@ -9,6 +9,10 @@ export interface DiscourseTopicRef {
 
 export type DiscourseAnswer =
   | { kind: 'created'; topic: DiscourseTopicRef }
+  /** A reply posted in a topic. */
+  | { kind: 'replied'; postId: number }
+  /** One page of a topic's posts as Markdown (GET /raw/:topic_id): `posts` on this page. */
+  | { kind: 'raw'; text: string; posts: number }
   | { kind: 'found'; topic: DiscourseTopicRef }
   | { kind: 'notFound' }
   | { kind: 'enqueued'; pendingPostId: number | null }
@@ -25,8 +29,17 @@ export interface NewTopic {
   externalId: string;
 }
 
+/** Posts a page of /raw/:topic_id holds (Discourse's MARKDOWN_TOPIC_PAGE_SIZE). */
+export const RAW_PAGE_SIZE = 100;
+/** What Discourse writes after each post in /raw/:topic_id. */
+export const RAW_POST_SEPARATOR = '\n-------------------------\n';
+
 export interface DiscourseClient {
   createTopic(t: NewTopic): Promise<DiscourseAnswer>;
+  /** POST /posts.json with topic_id: a reply in an existing topic. */
+  createReply(topicId: number, raw: string): Promise<DiscourseAnswer>;
+  /** GET /raw/:topic_id?page=n (1-based): the topic's posts' Markdown, 100 posts a page. */
+  rawPage(topicId: number, page: number): Promise<DiscourseAnswer>;
   findByExternalId(externalId: string): Promise<DiscourseAnswer>;
   topicUrl(t: DiscourseTopicRef): string;
 }
@@ -122,6 +135,26 @@ export function discourseClient(cfg: DiscourseConfig, timeoutMs = 10_000): Disco
       const topic = r.res.ok ? asTopic(j?.topic_id, j?.topic_slug) : null;
       if (topic) return { kind: 'created', topic };
       return { kind: 'invalid', status: r.res.status, errors: errorsOf(j, r.text) };
+    },
+
+    async createReply(topicId, raw) {
+      const r = await call('POST', '/posts.json', { topic_id: topicId, raw });
+      if ('kind' in r) return r;
+      const j = r.json as { id?: unknown; action?: unknown; pending_post?: { id?: unknown } } | null;
+      if (r.res.ok && j?.action === 'enqueued') {
+        const id = j.pending_post?.id;
+        return { kind: 'enqueued', pendingPostId: typeof id === 'number' ? id : null };
+      }
+      if (r.res.ok && typeof j?.id === 'number') return { kind: 'replied', postId: j.id };
+      return { kind: 'invalid', status: r.res.status, errors: errorsOf(j, r.text) };
+    },
+
+    async rawPage(topicId, page) {
+      const r = await call('GET', `/raw/${topicId}?page=${page}`);
+      if ('kind' in r) return r;
+      if (r.res.status === 404 || r.res.status === 410) return { kind: 'notFound' };
+      if (!r.res.ok) return { kind: 'invalid', status: r.res.status, errors: errorsOf(r.json, r.text) };
+      return { kind: 'raw', text: r.text, posts: r.text.split(RAW_POST_SEPARATOR).length - 1 };
     },
 
     async findByExternalId(externalId) {

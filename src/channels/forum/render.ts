@@ -44,3 +44,37 @@ export function renderTopic(a: AlertTopicFacts, batsignalNumber: string): Render
   ];
   return { title: topicTitle(a), raw: lines.filter((l): l is string => l !== null).join('\n') };
 }
+
+/** An UPDATE or ALLCLEAR as a reply in the alert's topic (the FollowUpWords of the outbox row). */
+export interface FollowUpPostFacts {
+  kind: 'update' | 'allclear';
+  from: string;
+  text: string;
+  at: Date;
+}
+
+/**
+ * The reply's Markdown, ending with `marker` (an HTML comment: invisible on the forum, kept in the
+ * post's raw), by which a later attempt finds a reply an earlier one posted without knowing it.
+ */
+export function renderReply(a: Pick<AlertTopicFacts, 'number' | 'exercise'>, f: FollowUpPostFacts, batsignalNumber: string, marker: string): string {
+  const what = f.kind === 'update' ? 'UPDATE' : 'ALL CLEAR';
+  const words = f.text.trim() || (f.kind === 'allclear' ? 'The alert is stood down.' : '');
+  const quoted = words
+    .split(/\r?\n/)
+    .map((l) => `> ${escapeMarkdown(l)}`)
+    .join('\n');
+  const lines = [
+    a.exercise ? '**EXERCISE: this is an exercise, not a real incident.**\n' : null,
+    `**Batsignal #${a.number} ${what}** from ${escapeMarkdown(f.from)} at ${formatUkTime(f.at)}, sent to members by text and email.`,
+    '',
+    quoted,
+    '',
+    f.kind === 'allclear'
+      ? `No further action is needed on #${a.number}.`
+      : `Members who have not acknowledged yet: text **ACK ${a.number}** to ${displayNumber(batsignalNumber)}.`,
+    '',
+    marker,
+  ];
+  return lines.filter((l): l is string => l !== null).join('\n');
+}

@@ -11,6 +11,7 @@ import { configOrExit, type Config } from './config.js';
 import { HttpError } from './http/errors.js';
 import type { Runtime } from './runtime.js';
 import type { MemberView } from './directory/store.js';
+import type { Role } from './db/schema.js';
 import type { OrganisationView } from './directory/org-store.js';
 
 const USAGE = `Usage: batsignal <command>
@@ -77,7 +78,7 @@ async function membersList(config: Config, argv: string[]): Promise<number> {
   const all = await withDatabase(config, async ({ db }) => {
     const out: MemberView[] = [];
     for (let offset = 0; ; offset += 1000) {
-      const page = await listMembers(db, { role: values.role as 'admin' | 'member' | undefined, search: values.search, limit: 1000, offset }, config.defaultCountry);
+      const page = await listMembers(db, { role: values.role as Role | undefined, search: values.search, limit: 1000, offset }, config.defaultCountry);
       out.push(...page.members);
       if (out.length >= page.total || page.members.length === 0) return out;
     }

@@ -1,5 +1,5 @@
 // JSON schemas of GET /api/alerts/:n/organisations and the coverage summary on GET /api/alerts/:n.
-import { ORGANISATION_TYPES } from '../db/schema.js';
+import { CONTACT_ROLES, ORGANISATION_TYPES } from '../db/schema.js';
 import { COVERAGE_STATES } from './coverage.js';
 
 const int = (description: string) => ({ type: 'integer', description }) as const;
@@ -33,7 +33,7 @@ const contactSchema = {
     memberId: int('Member id.'),
     name: { type: 'string' },
     phone: { type: 'string', description: 'E.164: a number to call.' },
-    contactRole: { type: 'string', enum: ['primary', 'deputy', 'member'] },
+    contactRole: { type: 'string', enum: [...CONTACT_ROLES] },
     optedOut: { type: 'boolean', description: 'Opted out of texts (STOP): still callable.' },
   },
 } as const;

@@ -7,6 +7,7 @@
 import type { Command, SituationWord } from './parse.js';
 import { replies, type FlowKind } from './replies.js';
 import type { AlertTarget } from '../alerts/followup.js';
+import type { Role } from '../db/schema.js';
 
 export type { AlertTarget };
 
@@ -37,7 +38,7 @@ export type Effect =
   | { kind: 'situation'; situation: SituationWord; alert: number | null; text: string };
 
 export interface StepContext {
-  member: { id: number; role: 'member' | 'admin' };
+  member: { id: number; role: Role };
   settings: { thresholdQuestion: string; raiseExpiryMinutes: number; maxRaisesPerHour: number; forumUrl: string | null };
   /** A fresh random one-time code, used only if this step asks for a confirmation. */
   code: string;

@@ -5,7 +5,9 @@ type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 type Json<T> = ColumnType<T, string | T, string | T>;
 
-export type Role = 'member' | 'admin';
+/** A member's role: admin may ask STATUS of any alert and follow up any alert by text. */
+export const ROLES = ['member', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 export const ORGANISATION_TYPES = ['trust', 'gp_practice', 'icb', 'csu', 'local_authority', 'social_care', 'other'] as const;
 export type OrganisationType = (typeof ORGANISATION_TYPES)[number];

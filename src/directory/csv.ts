@@ -3,6 +3,10 @@
 import { parse } from 'csv-parse/sync';
 import { HttpError } from '../http/errors.js';
 
+/** What an import did with one row of a sheet (members and organisations alike). */
+export const IMPORT_OUTCOMES = ['added', 'updated', 'unchanged', 'rejected'] as const;
+export type ImportOutcome = (typeof IMPORT_OUTCOMES)[number];
+
 export const REQUIRED_COLUMNS = ['name', 'phone', 'email', 'organisation', 'role'] as const;
 export const OPTIONAL_COLUMNS = ['forum_username', 'ods_code', 'contact_role'] as const;
 export type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];

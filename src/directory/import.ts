@@ -10,10 +10,10 @@ import { sql } from 'kysely';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database } from '../db/connect.js';
 import { HttpError } from '../http/errors.js';
-import { parseMemberCsv } from './csv.js';
+import { parseMemberCsv, type ImportOutcome } from './csv.js';
 import { checkMember, type MemberFields } from './validate.js';
 
-export type ImportOutcome = 'added' | 'updated' | 'unchanged' | 'rejected';
+export type { ImportOutcome };
 
 export interface ImportRow {
   row: number;

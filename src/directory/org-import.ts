@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Database, Tx } from '../db/connect.js';
 import { HttpError } from '../http/errors.js';
-import { parseSheet, type SheetSpec } from './csv.js';
+import { parseSheet, type ImportOutcome, type SheetSpec } from './csv.js';
 import { allLinks, lockDirectoryLinks } from './org-store.js';
 import { checkOrganisation, findCycle, type OrganisationFields } from './org-validate.js';
 
@@ -32,7 +32,7 @@ export const ORGANISATION_SHEET: SheetSpec<OrgColumn> = {
   },
 };
 
-export type OrgImportOutcome = 'added' | 'updated' | 'unchanged' | 'rejected';
+export type OrgImportOutcome = ImportOutcome;
 
 export interface OrgImportRow {
   row: number;

@@ -1,6 +1,7 @@
 // JSON schemas of the organisations admin API: validate requests (unknown fields refused), shape
 // responses and generate the OpenAPI description.
 import { ORGANISATION_TYPES, ROUTINGS } from '../db/schema.js';
+import { IMPORT_OUTCOMES } from './csv.js';
 
 const str = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra }) as const;
 const nullableStr = (description: string, extra: object = {}) => ({ type: ['string', 'null'], description, ...extra }) as const;
@@ -106,7 +107,7 @@ export const orgImportReportSchema = {
         additionalProperties: false,
         properties: {
           row: { type: 'integer', description: 'Line of the file (the header is line 1).' },
-          outcome: { type: 'string', enum: ['added', 'updated', 'unchanged', 'rejected'], description: 'What happened to the row.' },
+          outcome: { type: 'string', enum: [...IMPORT_OUTCOMES], description: 'What happened to the row.' },
           odsCode: str('The row\'s ODS code, when it had a valid one.'),
           reason: str('Why the row was rejected.'),
         },

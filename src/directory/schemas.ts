@@ -1,5 +1,7 @@
 // JSON schemas of the members admin API: they validate requests (unknown fields refused), shape
 // responses (fields not listed are never sent) and generate the OpenAPI description.
+import { CONTACT_ROLES, ROLES } from '../db/schema.js';
+import { IMPORT_OUTCOMES } from './csv.js';
 const str = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra }) as const;
 const nullableStr = (description: string, extra: object = {}) => ({ type: ['string', 'null'], description, ...extra }) as const;
 
@@ -12,7 +14,7 @@ const editable = {
   ),
   email: nullableStr('Email address for alert emails; null or "" for none.', { maxLength: 320 }),
   organisation: str('Organisation, as shown in alerts ("... (Northtown Trust)").', { maxLength: 200 }),
-  role: { type: 'string', enum: ['member', 'admin'], description: 'admin: may ask STATUS of any alert by text.' },
+  role: { type: 'string', enum: [...ROLES], description: 'admin: may ask STATUS of any alert by text.' },
   forumUsername: nullableStr('Discourse username of this member (alerts raised on the forum map to them); null for none.', {
     maxLength: 60,
   }),
@@ -21,7 +23,7 @@ const editable = {
   }),
   contactRole: {
     type: 'string',
-    enum: ['primary', 'deputy', 'member'],
+    enum: [...CONTACT_ROLES],
     description: 'primary or deputy contact of the organisation (needs odsCode), or member (default). Deputies get a peer alert only when nobody at their organisation acknowledged in time.',
   },
 } as const;
@@ -57,7 +59,7 @@ export const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    role: { type: 'string', enum: ['member', 'admin'], description: 'Only members with this role.' },
+    role: { type: 'string', enum: [...ROLES], description: 'Only members with this role.' },
     optedOut: { type: 'string', enum: ['true', 'false'], description: 'Only opted-out (true) or opted-in (false) members.' },
     search: str('Part of a name, organisation, email or forum username; or a phone number in any format, or its last digits.', {
       maxLength: 200,
@@ -77,10 +79,10 @@ export const memberSchema = {
     phone: str('Mobile number in E.164 ("+447700900123").'),
     email: nullableStr('Email address, or null.'),
     organisation: str('Organisation ("" if not known).'),
-    role: { type: 'string', enum: ['member', 'admin'], description: 'member or admin.' },
+    role: { type: 'string', enum: [...ROLES], description: 'member or admin.' },
     forumUsername: nullableStr('Discourse username, or null.'),
     odsCode: nullableStr('ODS code of the member\'s organisation, or null ("no organisation").'),
-    contactRole: { type: 'string', enum: ['primary', 'deputy', 'member'], description: 'Contact role in the organisation.' },
+    contactRole: { type: 'string', enum: [...CONTACT_ROLES], description: 'Contact role in the organisation.' },
     optedOut: { type: 'boolean', description: 'True after the member texted STOP: they get no alert texts.' },
     optedOutAt: nullableStr('When they opted out, or null.', { format: 'date-time' }),
     createdAt: str('When the member was added.', { format: 'date-time' }),
@@ -116,7 +118,7 @@ export const importReportSchema = {
         additionalProperties: false,
         properties: {
           row: { type: 'integer', description: 'Line of the file (the header is line 1).' },
-          outcome: { type: 'string', enum: ['added', 'updated', 'unchanged', 'rejected'], description: 'What happened to the row.' },
+          outcome: { type: 'string', enum: [...IMPORT_OUTCOMES], description: 'What happened to the row.' },
           phone: str('The row\'s number in E.164, when it had a valid one.'),
           id: { type: 'integer', description: 'The member\'s id, when saved or unchanged.' },
           reason: str('Why the row was rejected.'),

@@ -1,7 +1,7 @@
 // Member fields as people type them (API, CLI, spreadsheet) -> the stored form, or a reason.
 // Pure: shared by the HTTP routes, the CLI and the CSV import, so all three accept the same things.
 import type { CountryCode } from 'libphonenumber-js';
-import type { ContactRole, Role } from '../db/schema.js';
+import { ROLES, type ContactRole, type Role } from '../db/schema.js';
 import { normalisePhone } from './phone.js';
 
 export type Check<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -57,9 +57,10 @@ export function checkOrganisation(raw: string | null | undefined): Check<string>
 
 export function checkRole(raw: string | null | undefined): Check<Role> {
   const role = (raw ?? '').trim().toLowerCase();
-  if (role === '' || role === 'member') return ok('member');
-  if (role === 'admin') return ok('admin');
-  return no(`role must be member or admin, got "${role.slice(0, 40)}"`);
+  if (role === '') return ok('member');
+  const known = ROLES.find((r) => r === role);
+  if (known) return ok(known);
+  return no(`role must be ${ROLES.join(' or ')}, got "${role.slice(0, 40)}"`);
 }
 
 export function checkForumUsername(raw: string | null | undefined): Check<string | null> {

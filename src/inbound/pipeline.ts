@@ -12,7 +12,7 @@ import { intake } from './intake.js';
 import { assembleIfComplete, MAX_TEXT_PARTS, takeStaleGroups, tooLongGroupSeen } from './concat.js';
 import { replyToStranger } from './strangers.js';
 import { passesLoopCap, overInboundLimit } from './limits.js';
-import { afterCommit, noopMetrics, type Metrics } from '../metrics/registry.js';
+import { afterCommit, noopMetrics, type Metrics, type PIPELINE_OUTCOMES } from '../metrics/registry.js';
 import { enqueueSms } from '../outbox/write.js';
 import { replies } from '../conversation/replies.js';
 
@@ -40,7 +40,7 @@ export interface PipelineDeps {
   metrics?: Metrics | undefined;
 }
 
-export type WebhookOutcome = 'processed' | 'duplicate' | 'part' | 'stranger' | 'ignored';
+export type WebhookOutcome = (typeof PIPELINE_OUTCOMES)[number];
 
 export interface ReceiveResult {
   outcome: WebhookOutcome;

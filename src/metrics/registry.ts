@@ -8,14 +8,17 @@ import type { Database } from '../db/connect.js';
 import type { AlertSource, Channel } from '../db/schema.js';
 import type { Clock } from '../clock.js';
 
-export const INBOUND_OUTCOMES = ['processed', 'duplicate', 'part', 'stranger', 'ignored', 'invalid_signature', 'invalid_request', 'stale_request', 'error'] as const;
+/** What the inbound pipeline made of a valid webhook (src/inbound/pipeline.ts). */
+export const PIPELINE_OUTCOMES = ['processed', 'duplicate', 'part', 'stranger', 'ignored'] as const;
+/** ...and what the webhook answered otherwise. */
+export const INBOUND_OUTCOMES = [...PIPELINE_OUTCOMES, 'invalid_signature', 'invalid_request', 'stale_request', 'error'] as const;
 export type InboundWebhookOutcome = (typeof INBOUND_OUTCOMES)[number];
 
 export const SEND_RESULTS = ['submitted', 'retried', 'failed_permanent'] as const;
 export type SendResult = (typeof SEND_RESULTS)[number];
 
 /** What became of one text handed to a particular SMS provider (failed_over: refused, sent on by the next). */
-export const PROVIDER_SEND_RESULTS = ['submitted', 'retried', 'failed_permanent', 'failed_over'] as const;
+export const PROVIDER_SEND_RESULTS = [...SEND_RESULTS, 'failed_over'] as const;
 export type ProviderSendResult = (typeof PROVIDER_SEND_RESULTS)[number];
 
 export const STATUS_WEBHOOK_OUTCOMES = ['recorded', 'superseded', 'unknown_message', 'mismatched_message', 'invalid_signature', 'invalid_request', 'stale_request', 'error'] as const;

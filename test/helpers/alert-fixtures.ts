@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/connect.js';
+import type { Role } from '../../src/db/schema.js';
 import { createAlert, type NewAlert } from '../../src/alerts/create.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -15,7 +16,7 @@ export interface MemberSpec {
   name: string;
   phone: string;
   organisation?: string;
-  role?: 'member' | 'admin';
+  role?: Role;
   optedOut?: boolean;
 }
 

@@ -7,13 +7,13 @@
 // replies it queued for that member (outbox rows of kind 'reply', in order).
 import type { Database } from '../../src/db/connect.js';
 import type { Config } from '../../src/config.js';
-import type { Member } from '../../src/db/schema.js';
+import type { Member, Role } from '../../src/db/schema.js';
 import { converse } from '../../src/conversation/handle.js';
 
 export interface MemberSpec {
   name: string;
   organisation?: string;
-  role?: 'member' | 'admin';
+  role?: Role;
   optedOut?: boolean;
 }
 

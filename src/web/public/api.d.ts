@@ -1,4 +1,5 @@
 // The JSON the page scripts read (src/alerts/schemas.ts, src/members/schemas.ts, src/web/simulator.ts).
+import type { Role } from '../../db/schema.js';
 export interface Counts {
   recipients: number;
   delivered: number;
@@ -49,7 +50,7 @@ export interface SimPhone {
   memberId: number;
   name: string;
   organisation: string;
-  role: 'member' | 'admin';
+  role: Role;
   phone: string;
   optedOut: boolean;
 }
@@ -67,7 +68,7 @@ export interface Member {
   phone: string;
   email: string | null;
   organisation: string;
-  role: 'member' | 'admin';
+  role: Role;
   forumUsername: string | null;
   optedOut: boolean;
   optedOutAt: string | null;

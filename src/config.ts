@@ -99,6 +99,12 @@ export const DEFAULT_THRESHOLD_QUESTION =
 
 type Env = Record<string, string | undefined>;
 
+/** A HOST only this machine can reach: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
 function str(env: Env, name: string): string | undefined {
   const v = env[name];
   if (v === undefined) return undefined;
@@ -254,6 +260,13 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('VONAGE_SIGNATURE_SECRET', 'is required when VONAGE_SIGNATURE_SECRET_PREVIOUS is set');
   }
   const allowUnsigned = bool(env, 'VONAGE_ALLOW_UNSIGNED', false);
+  const host = str(env, 'HOST') ?? '127.0.0.1';
+  if (allowUnsigned && !isLoopback(host)) {
+    throw new ConfigError(
+      'VONAGE_ALLOW_UNSIGNED',
+      `is refused with HOST=${host}: unsigned webhooks are accepted only on a loopback address (127.0.0.1, ::1, localhost). Set VONAGE_SIGNATURE_SECRET instead`,
+    );
+  }
   if (vonage && !sigSecret && !allowUnsigned) {
     throw new ConfigError(
       'VONAGE_SIGNATURE_SECRET',
@@ -298,7 +311,7 @@ export function loadConfig(env: Env): Config {
     databaseUrl,
     dataDir: str(env, 'DATA_DIR') ?? './data',
     port: int(env, 'PORT', 3000, 0, 65535),
-    host: str(env, 'HOST') ?? '127.0.0.1',
+    host,
     logLevel: str(env, 'LOG_LEVEL') ?? 'info',
     batsignalNumber: digits ?? '447700900000',
     defaultCountry: country,

@@ -2,7 +2,7 @@
 import { configOrExit, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
-import { openDatabase, resolveAdminTokens } from './runtime.js';
+import { openDatabase, resolveAdminTokens, withWebhookSecret } from './runtime.js';
 import { startWorkers } from './workers.js';
 import { createOutboxSignal } from './outbox/signal.js';
 import { loggerOptions } from './logging.js';
@@ -10,9 +10,16 @@ import { createPhoneSimulator } from './providers/simulator/simulator.js';
 import { seedDemoMembers } from './directory/demo.js';
 import { createMetrics } from './metrics/registry.js';
 
-export async function serve(config: Config): Promise<void> {
+export async function serve(given: Config): Promise<void> {
+  if (given.allowUnsigned) {
+    // The config refuses it unless HOST is loopback; still, nobody should miss that it is on.
+    console.error(
+      `WARNING: VONAGE_ALLOW_UNSIGNED=true: the Vonage webhooks accept UNSIGNED requests. Anything that can reach ${given.host}:${given.port} can forge texts and delivery receipts. For local testing only.`,
+    );
+  }
+  const config = await withWebhookSecret(given, (m) => console.error(m));
   const rt = await openDatabase(config, (m) => console.error(m));
-  const { tokens, generated } = await resolveAdminTokens(config);
+  const { tokens, generated, file: tokenFile } = await resolveAdminTokens(config);
   // No SMS provider configured: texts go to the built-in phone simulator (/simulator) instead.
   const simulator = config.vonage || config.smsProviders.length > 0 ? undefined : createPhoneSimulator(rt.db);
   const outboxSignal = createOutboxSignal(rt.db, (err) => console.error('outbox notify failed:', err));
@@ -45,14 +52,23 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${(app.server.address() as { port: number }).port}`;
   console.log(`Batsignal listening on ${base} (database: ${rt.embedded ? `embedded, in ${config.dataDir}` : 'DATABASE_URL'})`);
+  // Printed on the start that generated it only; later starts say where it is kept.
   if (generated) console.log(`Admin token (kept in ${config.dataDir}/admin-token): ${generated}`);
   if (demoAdded > 0) {
     console.log(`Added ${demoAdded} demo members (fake numbers, 07700 900001 on). Load real ones with: npm run members -- import members.csv`);
   }
   if (simulator) {
-    const link = generated ? `${base}/simulator#token=${encodeURIComponent(generated)}` : `${base}/simulator (sign in with your ADMIN_TOKEN)`;
+    const signIn = tokenFile ? `sign in with the admin token kept in ${tokenFile}` : 'sign in with your ADMIN_TOKEN';
+    const link = generated ? `${base}/simulator#token=${encodeURIComponent(generated)}` : `${base}/simulator (${signIn})`;
     console.log(`Phone simulator: ${link}`);
     console.log('No Vonage credentials: texts go to the phone simulator, no real texts are sent.');
+    if (config.databaseUrl) {
+      // A production database with no SMS provider is most likely a deployment missing its settings.
+      console.error(
+        'WARNING: DATABASE_URL is set but no SMS provider is configured (VONAGE_API_KEY/VONAGE_API_SECRET, VONAGE_APPLICATION_ID or SMS_PROVIDERS): ' +
+          'the phone simulator is on and NO REAL TEXTS ARE SENT. Alerts reach nobody\'s phone until the provider settings are given.',
+      );
+    }
   }
 }
 

@@ -34,19 +34,57 @@ export async function openDatabase(config: Config, log: (msg: string) => void): 
   };
 }
 
-/** ADMIN_TOKEN, or on the embedded defaults one generated once and kept in DATA_DIR. */
-export async function resolveAdminTokens(config: Config): Promise<{ tokens: string[]; generated?: string }> {
+/** A secret kept in DATA_DIR/<name>: read when there, else generated now (`generated` says which). */
+async function keptSecret(dataDir: string, name: string): Promise<{ value: string; generated: boolean; file: string }> {
+  const file = path.join(dataDir, name);
+  try {
+    const value = (await fs.readFile(file, 'utf8')).trim();
+    if (value !== '') return { value, generated: false, file };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const value = randomBytes(24).toString('base64url');
+  await fs.mkdir(dataDir, { recursive: true });
+  // wx: two processes starting together never overwrite each other's secret; the loser reads the winner's.
+  try {
+    await fs.writeFile(file, value + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return keptSecret(dataDir, name);
+    throw err;
+  }
+  return { value, generated: true, file };
+}
+
+/**
+ * ADMIN_TOKEN, or on the embedded defaults one generated once and kept in DATA_DIR. `generated` is
+ * set only on the start that created it: the token is printed once, never again on later starts.
+ */
+export async function resolveAdminTokens(config: Config): Promise<{ tokens: string[]; generated?: string; file?: string }> {
   if (config.adminToken) {
     return { tokens: [config.adminToken, ...(config.adminTokenPrevious ? [config.adminTokenPrevious] : [])] };
   }
-  const file = path.join(config.dataDir, 'admin-token');
-  let token: string;
+  const kept = await keptSecret(config.dataDir, 'admin-token');
+  return { tokens: [kept.value], file: kept.file, ...(kept.generated ? { generated: kept.value } : {}) };
+}
+
+/** Where the phone simulator's webhook signing secret is kept (DATA_DIR). */
+export const WEBHOOK_SECRET_FILE = 'webhook-secret';
+
+/**
+ * Webhooks are never open: with no VONAGE_SIGNATURE_SECRET (the default start, texts going to the
+ * phone simulator) the Vonage webhooks verify signatures with a secret generated at the first start
+ * and kept in DATA_DIR, and the simulator signs what it injects with it. Only VONAGE_ALLOW_UNSIGNED
+ * (refused by the config unless HOST is loopback) leaves them unsigned. A DATA_DIR that cannot be
+ * written gives a secret for this process only (the simulator posts in-process, so it still works).
+ */
+export async function withWebhookSecret(config: Config, log: (msg: string) => void): Promise<Config> {
+  if (config.signatureSecrets.length > 0 || config.allowUnsigned) return config;
+  let secret: string;
   try {
-    token = (await fs.readFile(file, 'utf8')).trim();
-  } catch {
-    token = randomBytes(24).toString('base64url');
-    await fs.mkdir(config.dataDir, { recursive: true });
-    await fs.writeFile(file, token + '\n', { mode: 0o600 });
+    secret = (await keptSecret(config.dataDir, WEBHOOK_SECRET_FILE)).value;
+  } catch (err) {
+    secret = randomBytes(24).toString('base64url');
+    log(`Could not keep the webhook signing secret in ${path.join(config.dataDir, WEBHOOK_SECRET_FILE)} (${(err as Error).message}); using one for this process only.`);
   }
-  return { tokens: [token], generated: token };
+  return { ...config, signatureSecrets: [secret] };
 }

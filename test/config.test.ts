@@ -34,6 +34,9 @@ const bad: [Record<string, string>, string, RegExp][] = [
   [{ SMTP_URL: 'http://x', MAIL_FROM: 'a@b.c' }, 'SMTP_URL', /smtp/],
   [{ SMTP_URL: 'smtp://x', MAIL_FROM: 'nobody' }, 'MAIL_FROM', /email address/],
   [{ VONAGE_ALLOW_UNSIGNED: 'maybe' }, 'VONAGE_ALLOW_UNSIGNED', /true or false/],
+  [{ VONAGE_ALLOW_UNSIGNED: 'true', HOST: '0.0.0.0' }, 'VONAGE_ALLOW_UNSIGNED', /refused with HOST=0\.0\.0\.0.*loopback/],
+  [{ VONAGE_ALLOW_UNSIGNED: 'true', HOST: '192.168.1.20' }, 'VONAGE_ALLOW_UNSIGNED', /loopback/],
+  [{ VONAGE_ALLOW_UNSIGNED: 'true', HOST: '::' }, 'VONAGE_ALLOW_UNSIGNED', /loopback/],
 ];
 
 for (const [env, variable, message] of bad) {
@@ -60,4 +63,7 @@ t.test('unsigned only when said explicitly', async (t) => {
   const c = loadConfig({ VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's', BATSIGNAL_NUMBER: '447700900000', VONAGE_ALLOW_UNSIGNED: 'true' });
   t.equal(c.allowUnsigned, true);
   t.same(c.signatureSecrets, []);
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost']) {
+    t.equal(loadConfig({ VONAGE_ALLOW_UNSIGNED: 'true', HOST: host }).allowUnsigned, true, `loopback ${host}`);
+  }
 });

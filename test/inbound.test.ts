@@ -82,14 +82,25 @@ t.test('the previous secret is accepted during a rotation', async (t) => {
   await phone.expect(/RAISE/);
 });
 
-t.test('unsigned mode (no secret) accepts unsigned webhooks', async (t) => {
+t.test('never open: with no secret every webhook is refused, unless VONAGE_ALLOW_UNSIGNED says so', async (t) => {
   const { db } = await freshDatabase(t);
-  const config = loadConfig({ BATSIGNAL_NUMBER: OUR });
-  t.same(config.signatureSecrets, []);
-  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: ['test-admin-token-123456'] });
+  const closed = loadConfig({ BATSIGNAL_NUMBER: OUR });
+  t.same(closed.signatureSecrets, []);
+  const app = await buildApp({ config: closed, db, clock: () => new Date(), adminTokens: ['test-admin-token-123456'] });
   t.teardown(() => app.close());
   await db.insertInto('members').values({ name: 'Ada', phone: MEMBER }).execute();
-  const phone = simulatedPhone(app, db, MEMBER, { t });
+  for (const format of ['get', 'form', 'json'] as const) {
+    const res = await deliver(app, inboundParams(MEMBER, 'HELP'), format);
+    t.equal(res.statusCode, 401, `unsigned ${format} refused`);
+    t.equal(res.json().error, 'invalid_signature');
+  }
+  t.equal((await deliver(app, inboundParams(MEMBER, 'HELP', { secret: 'any-secret-at-all' }))).statusCode, 401, 'signed with a guess: refused');
+  t.equal((await db.selectFrom('inbound_messages').select('message_id').execute()).length, 0, 'nothing stored');
+
+  const open = loadConfig({ BATSIGNAL_NUMBER: OUR, VONAGE_ALLOW_UNSIGNED: 'true' });
+  const openApp = await buildApp({ config: open, db, clock: () => new Date(), adminTokens: ['test-admin-token-123456'] });
+  t.teardown(() => openApp.close());
+  const phone = simulatedPhone(openApp, db, MEMBER, { t });
   await phone.send('HELP');
   await phone.expect(/RAISE/);
 });

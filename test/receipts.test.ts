@@ -120,8 +120,14 @@ t.test('forged, missing and malformed receipts are refused and store nothing', a
   t.same(await db.selectFrom('outbox').selectAll().execute(), before, 'nothing stored');
 });
 
-t.test('unsigned receipts are accepted when no signature secret is configured', async (t) => {
-  const { db, app, rows } = await setup(t, 1, {});
+t.test('never open: with no signature secret a receipt is refused unless VONAGE_ALLOW_UNSIGNED is set', async (t) => {
+  const closed = await setup(t, 1, {});
+  const res = await closed.app.inject(form(receipt(closed.rows[0]!, {}, null)));
+  t.equal(res.statusCode, 401, 'a forged unsigned receipt');
+  t.equal(res.json().error, 'invalid_signature');
+  t.equal((await closed.db.selectFrom('outbox').select('receipt_status').executeTakeFirstOrThrow()).receipt_status, null, 'nothing recorded');
+
+  const { db, app, rows } = await setup(t, 1, { VONAGE_ALLOW_UNSIGNED: 'true' });
   t.equal((await app.inject(form(receipt(rows[0]!, {}, null)))).statusCode, 200);
   t.equal((await db.selectFrom('outbox').select('receipt_status').executeTakeFirstOrThrow()).receipt_status, 'delivered');
 });

@@ -102,6 +102,10 @@ t.test('start on the embedded defaults, add a member, restart: the member is sti
   const list = (await (await fetch(`http://127.0.0.1:${port}/api/members?search=Kept`, { headers: auth })).json()) as { members: { phone: string }[] };
   t.same(list.members.map((m) => m.phone), ['+447400123456'], 'the member survived the restart');
   t.notMatch(second.out(), /demo members/, 'demo members are offered on the first start only');
+  t.notMatch(second.out(), token, 'the admin token is printed on the start that generated it only');
+  t.match(second.out(), `sign in with the admin token kept in ${path.join(dataDir, 'admin-token')}`, 'later starts say where it is kept');
+  const forged = await fetch(`http://127.0.0.1:${port}/webhooks/vonage/status?messageId=FORGED0001&status=delivered&client-ref=1`);
+  t.equal(forged.status, 401, 'the default start refuses a forged unsigned receipt');
   second.child.kill('SIGTERM');
   t.equal(await second.exit, 0, 'clean exit again');
   t.notOk(existsSync(path.join(dataDir, 'pg', 'postmaster.pid')));

@@ -9,6 +9,9 @@ import { loadConfig } from '../src/config.js';
 import { createPhoneSimulator, type PhoneSimulator } from '../src/providers/simulator/simulator.js';
 import type { Database } from '../src/db/connect.js';
 import { exerciseModeOn } from '../src/alerts/exercise.js';
+import { withWebhookSecret, WEBHOOK_SECRET_FILE } from '../src/runtime.js';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 const TOKEN = 'simulator-test-admin-token';
 const A = '+447700900101';
@@ -16,7 +19,8 @@ const B = '+447700900102';
 
 async function setup(t: Test, env: Record<string, string> = {}, withSimulator = true) {
   const { db } = await freshDatabase(t);
-  const config = loadConfig({ ADMIN_TOKEN: TOKEN, ...env });
+  // The simulator signs what it injects (main.ts gives it a secret kept in DATA_DIR: see the test below).
+  const config = loadConfig({ ADMIN_TOKEN: TOKEN, VONAGE_SIGNATURE_SECRET: 'simulator-test-webhook-secret', ...env });
   const simulator = withSimulator ? createPhoneSimulator(db) : undefined;
   const deps: AppDeps = { config, db, clock: () => new Date(), adminTokens: [TOKEN], simulator };
   const app = await buildApp(deps);
@@ -97,6 +101,45 @@ t.test('with signature secrets, the simulator signs its webhooks like Vonage', a
   t.equal(res.json().delivered, true, res.body);
   const outbox = await db.selectFrom('outbox').select('body').execute();
   t.equal(outbox.length, 1, 'the signed text reached the conversation');
+});
+
+t.test('webhooks are never open: with no VONAGE_SIGNATURE_SECRET the simulator signs with a secret kept in DATA_DIR', async (t) => {
+  const { db } = await freshDatabase(t);
+  const dataDir = t.testdir({});
+  const given = loadConfig({ ADMIN_TOKEN: TOKEN, DATA_DIR: dataDir });
+  t.same(given.signatureSecrets, [], 'the default start has no secret of its own');
+  await t.rejects(
+    buildApp({ config: given, db, clock: () => new Date(), adminTokens: [TOKEN], simulator: createPhoneSimulator(db) }),
+    /needs a webhook signature secret/,
+    'a simulator that would inject unsigned texts is refused at build time',
+  );
+
+  const logs: string[] = [];
+  const config = await withWebhookSecret(given, (m) => logs.push(m));
+  const file = path.join(dataDir, WEBHOOK_SECRET_FILE);
+  const kept = readFileSync(file, 'utf8').trim();
+  t.same(config.signatureSecrets, [kept], 'generated at the first start and kept in DATA_DIR');
+  t.ok(kept.length >= 32, 'a long random secret');
+  t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
+  t.same((await withWebhookSecret(given, (m) => logs.push(m))).signatureSecrets, [kept], 'the next start reads the same one');
+  t.same(logs, []);
+  t.same((await withWebhookSecret(loadConfig({ DATA_DIR: dataDir, VONAGE_SIGNATURE_SECRET: 'operator-secret' }), () => {})).signatureSecrets, ['operator-secret'], "the operator's secret wins");
+
+  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: [TOKEN], simulator: createPhoneSimulator(db) });
+  t.teardown(() => app.close());
+  await db.insertInto('members').values({ name: 'Ada Admin', phone: A, organisation: 'Northtown Trust', role: 'admin' }).execute();
+  const res = await app.inject({ method: 'POST', url: '/api/simulator/send', headers: auth, payload: { phone: A, text: 'HELP' } });
+  t.equal(res.json().delivered, true, res.body);
+  t.equal((await db.selectFrom('outbox').select('id').execute()).length, 1, 'the signed text reached the conversation');
+
+  // From outside: a forged inbound text and a forged receipt, unsigned, are refused.
+  const inbound = await app.inject({ method: 'POST', url: '/webhooks/vonage/inbound', payload: { msisdn: '447700900101', to: '447700900000', messageId: 'FORGED1', text: 'RAISE', type: 'text' } });
+  t.equal(inbound.statusCode, 401, 'forged inbound text');
+  const row = await db.selectFrom('outbox').select(['id', 'state']).executeTakeFirstOrThrow();
+  const forged = await app.inject({ method: 'POST', url: '/webhooks/vonage/status', payload: { messageId: 'FORGED2', status: 'delivered', 'client-ref': row.id, msisdn: '447700900101' } });
+  t.equal(forged.statusCode, 401, 'forged receipt');
+  const after = await db.selectFrom('outbox').select(['state', 'receipt_status']).where('id', '=', row.id).executeTakeFirstOrThrow();
+  t.same(after, { state: row.state, receipt_status: null }, 'the forged receipt changed nothing');
 });
 
 t.test('a long text arrives as a multipart text and is put back together', async (t) => {

@@ -36,6 +36,11 @@ export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): 
   const sim = deps.simulator;
   if (!sim) return; // Vonage is configured: no simulator, every path here is a 404.
   const { config } = deps;
+  // Webhooks are never open: the simulator signs what it injects (main.ts gives it a secret kept in
+  // DATA_DIR when VONAGE_SIGNATURE_SECRET is not set); unsigned only with VONAGE_ALLOW_UNSIGNED.
+  if (!config.signatureSecrets[0] && !config.allowUnsigned) {
+    throw new Error('The phone simulator needs a webhook signature secret (src/runtime.ts withWebhookSecret) or VONAGE_ALLOW_UNSIGNED=true');
+  }
   const signature = config.signatureSecrets[0] ? { secret: config.signatureSecrets[0], method: config.signatureMethod } : undefined;
   const sign = (p: WebhookParams) => (signature ? signVonageParams(p, signature.secret, signature.method) : p);
   const post = (url: string, params: WebhookParams) =>
@@ -172,6 +177,8 @@ function attachReceipts(app: FastifyInstance, sim: PhoneSimulator, deps: RouteDe
         'err-code': '0',
         'client-ref': msg.id,
         'message-timestamp': vonageTimestamp(now),
+        timestamp: String(Math.floor(now.getTime() / 1000)),
+        nonce: randomUUID(),
       }).catch((err) => app.log.warn({ err }, 'simulator receipt'));
     }, RECEIPT_DELAY_MS);
     timer.unref();

@@ -60,8 +60,9 @@ export function vonageSmsParams(req: FastifyRequest, config: Config, now: Date):
   if (twice) return { ok: false, code: 'invalid_request', message: `field "${twice}" was sent both in the query string and in the body` };
   const params = flat.params;
   if (Object.keys(params).length > MAX_FIELDS) return { ok: false, code: 'invalid_request', message: `too many fields (at most ${MAX_FIELDS})` };
-  if (config.signatureSecrets.length === 0) return { ok: true, params };
-  if (!verifyVonageSignature(params, config.signatureSecrets, config.signatureMethod)) {
+  if (acceptsUnsigned(config)) return { ok: true, params };
+  // No secret and unsigned not allowed: every request is refused (never open).
+  if (config.signatureSecrets.length === 0 || !verifyVonageSignature(params, config.signatureSecrets, config.signatureMethod)) {
     return { ok: false, code: 'invalid_signature', message: 'missing or invalid webhook signature' };
   }
   void now;

@@ -29,7 +29,7 @@ t.test('raise, update and all clear from the dashboard', async (t) => {
     ])
     .returning('id')
     .execute();
-  const config = loadConfig({ ADMIN_TOKEN: TOKEN, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
+  const config = loadConfig({ ADMIN_TOKEN: TOKEN, VONAGE_SIGNATURE_SECRET: 'browser-test-webhook-secret', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
   const simulator = createPhoneSimulator(db);
   const deps: AppDeps = { config, db, clock: () => new Date(), adminTokens: [TOKEN], simulator };
   const app = await buildApp(deps);

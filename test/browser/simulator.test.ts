@@ -43,7 +43,7 @@ t.test('the demo walkthrough in Chromium', async (t) => {
     ])
     .execute();
 
-  const config = loadConfig({ ADMIN_TOKEN: TOKEN, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
+  const config = loadConfig({ ADMIN_TOKEN: TOKEN, VONAGE_SIGNATURE_SECRET: 'browser-test-webhook-secret', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
   const deps: AppDeps = { config, db, clock: () => new Date(), adminTokens: [TOKEN], simulator: createPhoneSimulator(db) };
   const app = await buildApp(deps);
   const workers = startWorkers(deps, app.log);

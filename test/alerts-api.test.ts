@@ -170,7 +170,7 @@ t.test('an empty service answers with empty lists', async (t) => {
   t.teardown(() => app.close());
   const res = await app.inject({ url: '/api/alerts', headers: bearer });
   t.same(res.json(), { alerts: [], total: 0, limit: 20, offset: 0, optedOutMembers: 0 });
-  t.same((await app.inject({ url: '/api/opt-outs', headers: bearer })).json(), { count: 0, members: [] });
+  t.same((await app.inject({ url: '/api/opt-outs', headers: bearer })).json(), { count: 0, total: 0, limit: 100, offset: 0, members: [] });
 });
 
 t.test('an alert with no recipients still answers', async (t) => {
@@ -179,8 +179,53 @@ t.test('an alert with no recipients still answers', async (t) => {
   const app = await adminApp(db);
   t.teardown(() => app.close());
   const res = await app.inject({ url: '/api/alerts/1/recipients?state=all', headers: bearer });
-  t.same(res.json(), { alert: 1, state: 'all', count: 0, recipients: [] });
+  t.same(res.json(), { alert: 1, state: 'all', count: 0, total: 0, limit: 100, offset: 0, recipients: [] });
   const one = (await app.inject({ url: '/api/alerts/1', headers: bearer })).json();
   t.equal(one.counts.recipients, 0);
   t.equal(one.lastAckAt, null);
+});
+
+t.test('recipients and opt-outs are paged: limit (default 100, at most 1000), offset, total', async (t) => {
+  const { db } = await freshDatabase(t);
+  await addMembers(db, memberSpecs(250));
+  const n = await raiseAlert(db, T0);
+  await sql`UPDATE members SET opted_out = true, opted_out_at = ${at(1)}::timestamptz + id * interval '1 second' WHERE id % 2 = 0`.execute(db);
+  const app = await adminApp(db);
+  t.teardown(() => app.close());
+  const get = (url: string) => app.inject({ url, headers: bearer });
+
+  const all = (await get(`/api/alerts/${n}/recipients?state=all&limit=1000`)).json();
+  t.equal(all.total, 250);
+  t.equal(all.recipients.length, 250);
+  const first = (await get(`/api/alerts/${n}/recipients?state=all`)).json();
+  t.match(first, { count: 100, total: 250, limit: 100, offset: 0 }, 'default page: 100');
+  t.equal(first.recipients.length, 100);
+  const pages = [first];
+  for (const offset of [100, 200]) pages.push((await get(`/api/alerts/${n}/recipients?state=all&offset=${offset}`)).json());
+  t.match(pages[2], { count: 50, total: 250, offset: 200 });
+  t.same(pages.flatMap((p: { recipients: { memberId: number }[] }) => p.recipients.map((r) => r.memberId)), all.recipients.map((r: { memberId: number }) => r.memberId), 'the pages, in order, are the whole list once');
+  t.match((await get(`/api/alerts/${n}/recipients?state=all&offset=300`)).json(), { count: 0, total: 250, recipients: [] }, 'past the end: an empty page, not a 404');
+  t.equal((await get(`/api/alerts/99/recipients?offset=300`)).statusCode, 404);
+  t.match((await get(`/api/alerts/${n}/recipients?limit=7&offset=3`)).json(), { count: 7, total: 250, limit: 7, offset: 3 });
+
+  for (const q of ['limit=1001', 'limit=0', 'limit=-1', 'limit=abc', 'limit=1.5', 'offset=-1', 'limit=10&limit=20']) {
+    for (const url of [`/api/alerts/${n}/recipients?${q}`, `/api/opt-outs?${q}`]) {
+      const res = await get(url);
+      t.equal(res.statusCode, 400, `${url}: refused`);
+      t.equal(res.json().error, 'invalid_request');
+    }
+  }
+  t.match((await get(`/api/opt-outs?limit=5000`)).json().message, /limit must be between 1 and 1000 \(was 5000\)/, 'says what is wrong');
+
+  const csv = await app.inject({ url: `/api/alerts/${n}/recipients.csv?state=all&limit=10`, headers: bearer });
+  t.equal(csv.body.trim().split('\n').length, 251, 'the CSV is the whole list (header + 250)');
+
+  const o1 = (await get('/api/opt-outs?limit=100')).json();
+  t.match(o1, { count: 100, total: 125, limit: 100, offset: 0 });
+  const o2 = (await get('/api/opt-outs?offset=100')).json();
+  t.match(o2, { count: 25, total: 125, offset: 100 });
+  const ids = [...o1.members, ...o2.members].map((m: { memberId: number }) => m.memberId);
+  t.equal(new Set(ids).size, 125, 'nobody twice across pages');
+  t.same(ids, [...ids].sort((a, b) => b - a), 'most recent opt-out first, across pages');
+  t.equal((await get('/api/alerts')).json().optedOutMembers, 125);
 });

@@ -41,6 +41,41 @@ const filterSql: Record<RecipientFilter, ReturnType<typeof sql>> = {
  * there is no such alert. One statement: the alert row anchors a LEFT JOIN, so an alert with
  * no matching recipients still answers (with none) and an unknown one answers with no row.
  */
+/** A page of an alert's recipients and how many match in all; undefined if there is no such alert. */
+export async function alertRecipientsPage(
+  db: Database | Tx,
+  number: number,
+  filter: RecipientFilter,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; recipients: Recipient[] } | undefined> {
+  const r = await sql<Recipient & { total: number }>`
+    SELECT r.*, t.total
+    FROM alerts a
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS total FROM deliveries d JOIN members m ON m.id = d.member_id LEFT JOIN outbox o ON o.id = d.sms_outbox_id
+      WHERE d.alert_number = a.number AND ${filterSql[filter]}
+    ) t
+    LEFT JOIN LATERAL (
+      SELECT m.id AS "memberId", m.name, m.organisation, m.phone, m.opted_out AS "optedOut",
+        ${deliveryState} AS "deliveryState",
+        coalesce(o.receipt_error, CASE WHEN o.state = 'failed' THEN o.last_error END) AS "receiptError",
+        d.acked_at AS "ackedAt", d.reminded_at AS "remindedAt"
+      FROM deliveries d
+      JOIN members m ON m.id = d.member_id
+      LEFT JOIN outbox o ON o.id = d.sms_outbox_id
+      WHERE d.alert_number = a.number AND ${filterSql[filter]}
+      ORDER BY m.organisation, m.name, m.id
+      LIMIT ${page.limit} OFFSET ${page.offset}
+    ) r ON true
+    WHERE a.number = ${number}
+    ORDER BY r.organisation, r.name, r."memberId"`.execute(db);
+  if (r.rows.length === 0) return undefined;
+  return {
+    total: r.rows[0]!.total,
+    recipients: r.rows.filter((row) => row.memberId !== null).map(({ total: _total, ...rest }) => rest),
+  };
+}
+
 export async function alertRecipients(db: Database | Tx, number: number, filter: RecipientFilter): Promise<Recipient[] | undefined> {
   const r = await sql<Recipient & { found: number }>`
     SELECT a.number AS found, r.*
@@ -74,6 +109,19 @@ export interface OptedOutMember {
   organisation: string;
   phone: string;
   optedOutAt: Date | null;
+}
+
+/** A page of optedOutMembers, and how many there are in all. */
+export async function optedOutMembersPage(db: Database | Tx, page: { limit: number; offset: number }): Promise<{ total: number; members: OptedOutMember[] }> {
+  const [rows, total] = await Promise.all([
+    sql<OptedOutMember>`
+      SELECT id AS "memberId", name, organisation, phone, opted_out_at AS "optedOutAt"
+      FROM members WHERE opted_out
+      ORDER BY opted_out_at DESC NULLS LAST, name, id
+      LIMIT ${page.limit} OFFSET ${page.offset}`.execute(db),
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM members WHERE opted_out`.execute(db),
+  ]);
+  return { total: total.rows[0]!.n, members: rows.rows };
 }
 
 /** Everyone who will not get alert texts, most recent first: nobody drops off the list unseen. */

@@ -5,7 +5,7 @@ import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 import { errorSchema, notFound } from '../http/errors.js';
 import { alertCounts, allAlertCounts, type AlertCounts } from './counts.js';
-import { alertRecipients, alertTotal, optedOutMembers, type Recipient, type RecipientFilter } from './queries.js';
+import { alertRecipients, alertRecipientsPage, alertTotal, optedOutMembersPage, type Recipient, type RecipientFilter } from './queries.js';
 import { toCsv } from './csv.js';
 import * as s from './schemas.js';
 import * as cs from './coverage-schemas.js';
@@ -16,7 +16,6 @@ import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 type AlertParams = { Params: { n: string } };
-type RecipientsRequest = AlertParams & { Querystring: { state?: RecipientFilter } };
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema };
 
@@ -48,6 +47,10 @@ export function alertView(c: AlertCounts) {
     optedOutMembers: c.optedOut,
   };
 }
+
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+/** As the serializer writes it (format date-time), typed as the response schema says. */
+const recipientJson = (r: Recipient) => ({ ...r, ackedAt: iso(r.ackedAt), remindedAt: iso(r.remindedAt) });
 
 const CSV_HEADER = ['name', 'organisation', 'phone', 'delivery_state', 'receipt_error', 'acked_at', 'reminded_at', 'opted_out'];
 
@@ -110,7 +113,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
       total,
       limit,
       offset,
-      optedOutMembers: rows[0]?.optedOut ?? (await optedOutMembers(db)).length,
+      optedOutMembers: rows[0]?.optedOut ?? (await optedOutMembersPage(db, { limit: 0, offset: 0 })).total,
     };
   });
 
@@ -159,19 +162,21 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
       .send({ alert: n, state, count: rows.length, organisations, summary: cov.summary });
   });
 
+  // Query types come from the TypeBox schemas (s.RecipientsQuery, s.OptOutsQuery): what is validated is what is typed.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const recipientsSchema = (summary: string) => ({
     summary,
     tags: ['alerts'],
     params: s.alertParams,
-    querystring: s.recipientsQuery,
+    querystring: s.RecipientsQuery,
   });
 
-  app.get<RecipientsRequest>('/api/alerts/:n/recipients', {
+  api.get('/api/alerts/:n/recipients', {
     schema: {
-      ...recipientsSchema('Recipients of an alert (who to phone); CSV with Accept: text/csv'),
+      ...recipientsSchema('Recipients of an alert (who to phone), a page at a time; CSV (the whole list) with Accept: text/csv'),
       response: {
         200: {
-          description: 'JSON by default; the same rows as CSV when the request accepts text/csv.',
+          description: 'JSON by default (a page: limit, offset, total); every matching row as CSV when the request accepts text/csv.',
           content: {
             'application/json': { schema: s.recipientListSchema },
             'text/csv': { schema: { type: 'string', description: 'CSV with a header row.' } },
@@ -183,15 +188,22 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
   }, async (req, reply) => {
     const n = Number(req.params.n);
     const state = req.query.state ?? 'unacknowledged';
-    const rows = await alertRecipients(db, n, state);
-    if (!rows) throw notFound(`Alert #${n}`);
-    if (wantsCsv(req)) return sendCsv(reply, n, state, rows);
-    return reply.type('application/json; charset=utf-8').send({ alert: n, state, count: rows.length, recipients: rows });
+    if (wantsCsv(req)) {
+      const rows = await alertRecipients(db, n, state);
+      if (!rows) throw notFound(`Alert #${n}`);
+      return sendCsv(reply, n, state, rows);
+    }
+    const { limit, offset } = s.pageOf(req.query);
+    const page = await alertRecipientsPage(db, n, state, { limit, offset });
+    if (!page) throw notFound(`Alert #${n}`);
+    return reply
+      .type('application/json; charset=utf-8')
+      .send({ alert: n, state, count: page.recipients.length, total: page.total, limit, offset, recipients: page.recipients.map(recipientJson) });
   });
 
-  app.get<RecipientsRequest>('/api/alerts/:n/recipients.csv', {
+  api.get('/api/alerts/:n/recipients.csv', {
     schema: {
-      ...recipientsSchema('Recipients of an alert as CSV (for a spreadsheet)'),
+      ...recipientsSchema('Recipients of an alert as CSV (for a spreadsheet): every matching row, limit and offset ignored'),
       produces: ['text/csv'],
       response: { 200: { type: 'string', description: 'CSV with a header row.' }, ...errors },
     },
@@ -216,15 +228,17 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     return t;
   });
 
-  app.get('/api/opt-outs', {
+  api.get('/api/opt-outs', {
     schema: {
-      summary: 'Members who have opted out of alert texts (STOP), most recent first',
+      summary: 'Members who have opted out of alert texts (STOP), most recent first, a page at a time',
       tags: ['members'],
-      response: { 200: s.optOutListSchema, 401: errorSchema },
+      querystring: s.OptOutsQuery,
+      response: { 200: s.optOutListSchema, 400: errorSchema, 401: errorSchema },
     },
-  }, async () => {
-    const members = await optedOutMembers(db);
-    return { count: members.length, members };
+  }, async (req) => {
+    const { limit, offset } = s.pageOf(req.query);
+    const page = await optedOutMembersPage(db, { limit, offset });
+    return { count: page.members.length, total: page.total, limit, offset, members: page.members.map((m) => ({ ...m, optedOutAt: iso(m.optedOutAt) })) };
   });
 }
 

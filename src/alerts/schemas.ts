@@ -2,6 +2,49 @@
 // listed are never sent) and will generate the OpenAPI description, so every field says what it is.
 import { RECIPIENT_FILTERS } from './queries.js';
 import { coverageSummarySchema } from './coverage-schemas.js';
+import { Type, type Static } from 'typebox';
+import { HttpError } from '../http/errors.js';
+
+/** Largest page of recipients or opt-outs; a larger `limit` is refused (400), not cut. */
+export const MAX_PAGE = 1000;
+export const DEFAULT_PAGE = 100;
+
+// Query strings stay strings (the app's validator does not coerce): digits only here, and the
+// range is checked by pageOf, so a limit over MAX_PAGE gets a 400 that says so in plain words.
+const paging = (what: string, order: string) => ({
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: `${what} per page, 1 to ${MAX_PAGE} (default ${DEFAULT_PAGE}); more is refused (400).` })),
+  offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: `${what} to skip (default 0), ${order}.` })),
+});
+
+/** limit and offset of a paged query, or a 400 naming what is wrong. */
+export function pageOf(q: { limit?: string | undefined; offset?: string | undefined }): { limit: number; offset: number } {
+  const limit = q.limit === undefined ? DEFAULT_PAGE : Number(q.limit);
+  const offset = q.offset === undefined ? 0 : Number(q.offset);
+  if (limit < 1 || limit > MAX_PAGE) {
+    throw new HttpError('invalid_request', `limit must be between 1 and ${MAX_PAGE} (was ${q.limit}): ask for the next page with offset`);
+  }
+  return { limit, offset };
+}
+
+/** GET /api/alerts/:n/recipients(.csv): which recipients, and a page of them (JSON; the CSV is the whole list). */
+export const RecipientsQuery = Type.Object(
+  {
+    state: Type.Optional(
+      Type.Union(RECIPIENT_FILTERS.map((f) => Type.Literal(f)), {
+        description:
+          'Which recipients: unacknowledged (default: who to phone), acknowledged, failed (text not delivered), ' +
+          'delivered (receipt says delivered), pending (no final receipt yet) or all.',
+      }),
+    ),
+    ...paging('Recipients', 'by organisation, then name'),
+  },
+  { additionalProperties: false },
+);
+export type RecipientsQuery = Static<typeof RecipientsQuery>;
+
+/** GET /api/opt-outs: a page of the members opted out. */
+export const OptOutsQuery = Type.Object(paging('Members', 'most recent opt-out first'), { additionalProperties: false });
+export type OptOutsQuery = Static<typeof OptOutsQuery>;
 
 const int = (description: string) => ({ type: 'integer', description }) as const;
 const time = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
@@ -23,19 +66,6 @@ export const listQuery = {
   },
 } as const;
 
-export const recipientsQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    state: {
-      type: 'string',
-      enum: [...RECIPIENT_FILTERS],
-      description:
-        'Which recipients: unacknowledged (default: who to phone), acknowledged, failed (text not delivered), ' +
-        'delivered (receipt says delivered), pending (no final receipt yet) or all.',
-    },
-  },
-} as const;
 
 const counts = {
   type: 'object',
@@ -119,7 +149,10 @@ export const recipientListSchema = {
   properties: {
     alert: int('Alert number.'),
     state: { type: 'string', enum: [...RECIPIENT_FILTERS], description: 'Filter applied.' },
-    count: int('Recipients listed.'),
+    count: int('Recipients on this page.'),
+    total: int('Recipients matching the filter, on every page.'),
+    limit: int('Page size used.'),
+    offset: int('Recipients skipped.'),
     recipients: { type: 'array', items: recipientSchema, description: 'By organisation, then name.' },
   },
 } as const;
@@ -128,7 +161,10 @@ export const optOutListSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    count: int('Members opted out.'),
+    count: int('Members on this page.'),
+    total: int('Members opted out, on every page.'),
+    limit: int('Page size used.'),
+    offset: int('Members skipped.'),
     members: {
       type: 'array',
       description: 'Most recent first.',

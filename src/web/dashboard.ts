@@ -68,6 +68,12 @@ const actionPanel = (thresholdQuestion: string) => `
     </div>
   </section>`;
 
+// The NHS.UK pagination component's arrows (nhsuk-frontend's icon macro), inline SVG: no script or style.
+const icon = (name: string, d: string) =>
+  `<svg class="nhsuk-icon nhsuk-icon--${name}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16" focusable="false" aria-hidden="true"><path d="${d}"/></svg>`;
+const ARROW_LEFT = icon('arrow-left', 'M10.7 6.3c.4.4.4 1 0 1.4L7.4 11H19a1 1 0 0 1 0 2H7.4l3.3 3.3c.4.4.4 1 0 1.4a1 1 0 0 1-1.4 0l-5-5A1 1 0 0 1 4 12c0-.3.1-.5.3-.7l5-5a1 1 0 0 1 1.4 0Z');
+const ARROW_RIGHT = icon('arrow-right', 'm14.7 6.3 5 5c.2.2.3.4.3.7 0 .3-.1.5-.3.7l-5 5a1 1 0 0 1-1.4-1.4l3.3-3.3H5a1 1 0 0 1 0-2h11.6l-3.3-3.3a1 1 0 1 1 1.4-1.4Z');
+
 const main = (thresholdQuestion: string) => `
 <h1 class="nhsuk-heading-l">Alerts dashboard</h1>
 <noscript><div class="nhsuk-warning-callout"><h2 class="nhsuk-warning-callout__label">JavaScript needed</h2>
@@ -124,6 +130,26 @@ ${actionPanel(thresholdQuestion)}
       <tbody class="nhsuk-table__body" id="nonresponders-body"></tbody>
     </table>
     <p class="nhsuk-body-s" id="nonresponders-more" hidden></p>
+    <nav class="nhsuk-pagination" role="navigation" aria-label="Pages of recipients who have not acknowledged" id="nonresponders-pages" hidden>
+      <ul class="nhsuk-list nhsuk-pagination__list">
+        <li class="nhsuk-pagination-item--previous" id="nonresponders-prev-item">
+          <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="#" rel="prev" id="nonresponders-prev">
+            <span class="nhsuk-pagination__title">Previous<span class="nhsuk-u-visually-hidden"> page</span></span>
+            <span class="nhsuk-u-visually-hidden">:</span>
+            <span class="nhsuk-pagination__page" id="nonresponders-prev-label"></span>
+            ${ARROW_LEFT}
+          </a>
+        </li>
+        <li class="nhsuk-pagination-item--next" id="nonresponders-next-item">
+          <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="#" rel="next" id="nonresponders-next">
+            <span class="nhsuk-pagination__title">Next<span class="nhsuk-u-visually-hidden"> page</span></span>
+            <span class="nhsuk-u-visually-hidden">:</span>
+            <span class="nhsuk-pagination__page" id="nonresponders-next-label"></span>
+            ${ARROW_RIGHT}
+          </a>
+        </li>
+      </ul>
+    </nav>
 ${ORGANISATIONS_VIEW}
   </section>
 

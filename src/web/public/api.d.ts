@@ -43,7 +43,12 @@ export interface Recipient {
   optedOut: boolean;
 }
 export interface RecipientPage {
+  /** Rows on this page. */
   count: number;
+  /** Rows matching, on every page. */
+  total: number;
+  limit: number;
+  offset: number;
   recipients: Recipient[];
 }
 export interface SimPhone {

@@ -12,7 +12,10 @@ import './chart.js'; // the chart of the alert shown (follows 'batsignal:alert')
 /** @typedef {import('./api').RecipientPage} RecipientPage */
 
 const POLL_MS = 2000;
-const MAX_ROWS = 500;
+/** Recipients per page of the "Not acknowledged" table (the API's default page). */
+const PAGE = 100;
+/** First row of the page of non-responders shown; back to 0 when another alert is shown. */
+let recipientsOffset = 0;
 /** @type {ReturnType<typeof setTimeout> | null} */
 let timer = null;
 let seq = 0;
@@ -151,10 +154,10 @@ function renderDetail(a, recipients) {
   all.append(el('span', 'bs-count__value', a.optedOutMembers), el('span', 'bs-count__label', 'Opted out (all members)'));
   list.append(all);
 
-  $('nonresponders-title').textContent = `Not acknowledged (${recipients.count})`;
-  $('nonresponders-none').hidden = recipients.count > 0;
+  $('nonresponders-title').textContent = `Not acknowledged (${recipients.total})`;
+  $('nonresponders-none').hidden = recipients.total > 0;
   $('nonresponders').hidden = recipients.count === 0;
-  const rows = recipients.recipients.slice(0, MAX_ROWS);
+  const rows = recipients.recipients;
   const key = JSON.stringify(rows);
   if (key !== lastRowsKey) {
     lastRowsKey = key;
@@ -182,11 +185,29 @@ function renderDetail(a, recipients) {
       body.append(tr);
     }
   }
-  const more = recipients.count - MAX_ROWS;
-  $('nonresponders-more').hidden = more <= 0;
-  $('nonresponders-more').textContent = more > 0 ? `And ${more} more: download the CSV for the full list.` : '';
+  renderPages(recipients);
   document.dispatchEvent(new CustomEvent('batsignal:alert', { detail: a }));
 }
+
+/** @param {number} from @param {number} to */
+const range = (from, to) => (from === to ? `${from}` : `${from} to ${to}`);
+
+/** Previous/Next (NHS.UK pagination) over the non-responders, and which rows are shown. @param {RecipientPage} p */
+function renderPages(p) {
+  const paged = p.total > p.limit || p.offset > 0;
+  $('nonresponders-pages').hidden = !paged;
+  $('nonresponders-more').hidden = !paged || p.count === 0;
+  $('nonresponders-more').textContent = p.count > 0 ? `Showing ${range(p.offset + 1, p.offset + p.count)} of ${p.total}.` : '';
+  const hasPrev = p.offset > 0;
+  const hasNext = p.offset + p.count < p.total;
+  $('nonresponders-prev-item').hidden = !hasPrev;
+  $('nonresponders-next-item').hidden = !hasNext;
+  if (hasPrev) $('nonresponders-prev-label').textContent = range(Math.max(0, p.offset - PAGE) + 1, p.offset);
+  if (hasNext) $('nonresponders-next-label').textContent = range(p.offset + p.count + 1, Math.min(p.offset + p.count + PAGE, p.total));
+}
+
+/** @param {number} n */
+const recipientsUrl = (n) => `/api/alerts/${n}/recipients?state=unacknowledged&limit=${PAGE}&offset=${recipientsOffset}`;
 
 /** @param {unknown} err */
 function failed(err) {
@@ -208,8 +229,15 @@ async function refresh() {
     const list = await api('/api/alerts?limit=20');
     const n = wanted ?? list.alerts[0]?.number ?? null;
     /** @type {[AlertDetail, RecipientPage] | null} */
-    const detail = n === null ? null : await Promise.all([api(`/api/alerts/${n}`), api(`/api/alerts/${n}/recipients?state=unacknowledged`)]);
+    if (n !== current) recipientsOffset = 0;
+    const detail = n === null ? null : await Promise.all([api(`/api/alerts/${n}`), api(recipientsUrl(n))]);
     if (mine !== seq) return;
+    // Acknowledgements can empty the page shown: go to the last page there is.
+    if (n !== null && detail && detail[1].count === 0 && detail[1].total > 0 && recipientsOffset > 0) {
+      recipientsOffset = Math.floor((detail[1].total - 1) / PAGE) * PAGE;
+      detail[1] = await api(recipientsUrl(n));
+      if (mine !== seq) return;
+    }
     current = n;
     renderList(list, n);
     if (detail) renderDetail(detail[0], detail[1]);
@@ -396,6 +424,20 @@ $('signout').addEventListener('click', () => {
   showSignin();
 });
 $('csv-unacked').addEventListener('click', () => void download('unacknowledged'));
+/** @param {number} step */
+function turnPage(step) {
+  recipientsOffset = Math.max(0, recipientsOffset + step);
+  lastRowsKey = '';
+  void refresh();
+}
+$('nonresponders-prev').addEventListener('click', (e) => {
+  e.preventDefault();
+  turnPage(-PAGE);
+});
+$('nonresponders-next').addEventListener('click', (e) => {
+  e.preventDefault();
+  turnPage(PAGE);
+});
 $('csv-all').addEventListener('click', () => void download('all'));
 window.addEventListener('hashchange', () => {
   lastRowsKey = '';

@@ -8,6 +8,7 @@ import { escapeHtml, page, servePage } from './layout.js';
 import { SIGNIN_FORM } from './signin.js';
 import { UPLOT_CSS_HREF, WEB_PREFIX } from './static.js';
 import { ORGANISATIONS_VIEW } from './dashboard-orgs.js';
+import { ADVISORY_BUTTON, ADVISORY_PANEL, ADVISORY_VIEW } from './dashboard-advisory.js';
 
 export const DASHBOARD_PATH = '/dashboard';
 
@@ -90,8 +91,10 @@ ${SIGNIN_FORM('Show alerts')}
   </div>
 
   <div class="nhsuk-inset-text" id="notice" role="status" hidden><p id="notice-text"></p></div>
-  <p class="nhsuk-body"><button class="nhsuk-button nhsuk-button--warning" type="button" id="raise-open">Raise an alert</button></p>
+  <p class="nhsuk-body bs-toolbar"><button class="nhsuk-button nhsuk-button--warning bs-toolbar__item" type="button" id="raise-open">Raise an alert</button>
+    ${ADVISORY_BUTTON}</p>
 ${actionPanel(thresholdQuestion)}
+${ADVISORY_PANEL}
   <p class="nhsuk-body" id="no-alerts" hidden>No alerts have been raised yet.</p>
 
   <section id="detail" aria-labelledby="detail-title" hidden>
@@ -151,6 +154,7 @@ ${actionPanel(thresholdQuestion)}
       </ul>
     </nav>
 ${ORGANISATIONS_VIEW}
+${ADVISORY_VIEW}
   </section>
 
   <section id="list" aria-labelledby="list-title">

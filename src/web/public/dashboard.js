@@ -4,6 +4,7 @@
 // the page through textContent, never as markup. It polls every 2 s and rebuilds a table only
 // when it changed.
 import './organisations.js';
+import './advisories.js';
 import { $, api, button, cell, clear, el, fieldError, form, getToken, input, saveBlob, setToken, span, tag, takeTokenFromHash, Unauthorised, ApiError, when } from './common.js';
 import './chart.js'; // the chart of the alert shown (follows 'batsignal:alert')
 

@@ -1,10 +1,11 @@
 // Admin HTTP API for the organisation directory: list, get, add, change, remove, import a spreadsheet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger';
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 import { errorSchema, HttpError } from '../http/errors.js';
-import type { OrganisationType, Routing } from '../db/schema.js';
 import { decodeCsv } from './csv.js';
 import { hasUnprintable, type Check } from './validate.js';
 import * as v from './org-validate.js';
@@ -16,17 +17,6 @@ const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 const CSV_TYPES = ['text/csv', 'application/csv'];
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema };
 
-type Body = Partial<{
-  odsCode: string;
-  name: string;
-  type: OrganisationType;
-  region: string | null;
-  parentOdsCode: string | null;
-  itSupportOdsCode: string | null;
-  routing: Routing | null;
-  products: string[] | null;
-}>;
-type OdsRequest = { Params: { ods: string } };
 
 function requireContentType(types: string[]) {
   return async (req: FastifyRequest) => {
@@ -40,7 +30,7 @@ function valid<T>(c: Check<T>): T {
   return c.value;
 }
 
-function patchFrom(b: Body): OrganisationPatch {
+function patchFrom(b: s.OrgPatchBody): OrganisationPatch {
   const p: OrganisationPatch = {};
   if (b.name !== undefined) p.name = valid(v.checkOrgName(b.name));
   if (b.type !== undefined) p.type = valid(v.checkOrgType(b.type));
@@ -76,7 +66,10 @@ export async function registerOrganisationRoutes(app: FastifyInstance, deps: Rou
     reply.header('Cache-Control', 'no-store');
   });
 
-  app.get<{ Querystring: { type?: OrganisationType; region?: string; search?: string; limit?: string; offset?: string } }>(
+  // Request and response types come from the schemas (s.*), not from generics written beside them.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.get(
     '/api/organisations',
     {
       onRequest: auth,
@@ -99,13 +92,13 @@ export async function registerOrganisationRoutes(app: FastifyInstance, deps: Rou
     },
   );
 
-  app.get<OdsRequest>(
+  api.get(
     '/api/organisations/:ods',
     { onRequest: auth, schema: { summary: 'One organisation', tags: ['organisations'], params: s.odsParams, response: { 200: s.organisationSchema, ...errors } } },
     async (req) => getOrganisation(db, req.params.ods),
   );
 
-  app.post<{ Body: Body }>(
+  api.post(
     '/api/organisations',
     {
       onRequest: json,
@@ -130,7 +123,7 @@ export async function registerOrganisationRoutes(app: FastifyInstance, deps: Rou
     },
   );
 
-  app.patch<OdsRequest & { Body: Body }>(
+  api.patch(
     '/api/organisations/:ods',
     {
       onRequest: json,
@@ -145,7 +138,7 @@ export async function registerOrganisationRoutes(app: FastifyInstance, deps: Rou
     async (req) => updateOrganisation(db, req.params.ods, patchFrom(req.body), deps.clock()),
   );
 
-  app.delete<OdsRequest>(
+  api.delete(
     '/api/organisations/:ods',
     {
       onRequest: auth,
@@ -153,12 +146,12 @@ export async function registerOrganisationRoutes(app: FastifyInstance, deps: Rou
         summary: 'Remove an organisation (refused while members or organisations refer to it)',
         tags: ['organisations'],
         params: s.odsParams,
-        response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
+        response: { 204: Type.Null({ description: 'Removed.' }), ...errors },
       },
     },
     async (req, reply) => {
       await deleteOrganisation(db, req.params.ods);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

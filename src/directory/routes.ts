@@ -1,10 +1,11 @@
 // Admin HTTP API for the member registry: list, get, add, change, remove, and import a spreadsheet.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
+import { Type } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireBearer } from '../http/auth.js';
 import { errorSchema, HttpError, type ErrorCode } from '../http/errors.js';
-import type { ContactRole, Role } from '../db/schema.js';
 import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
 import { decodeCsv } from './csv.js';
@@ -15,11 +16,6 @@ import * as s from './schemas.js';
 export const IMPORT_BODY_LIMIT = 5 * 1024 * 1024;
 const CSV_TYPES = ['text/csv', 'application/csv'];
 
-type Body = Partial<{
-  name: string; phone: string; email: string | null; organisation: string; role: Role; forumUsername: string | null; optedOut: boolean;
-  odsCode: string | null; contactRole: ContactRole;
-}>;
-type IdRequest = { Params: { id: string } };
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema };
 
@@ -39,7 +35,7 @@ function valid<T>(c: v.Check<T>, code: ErrorCode = 'invalid_request'): T {
 }
 
 /** Each field the body carries, checked and normalised as the import would. */
-function patchFrom(b: Body, deps: RouteDeps): MemberPatch {
+function patchFrom(b: s.PatchBody, deps: RouteDeps): MemberPatch {
   const p: MemberPatch = {};
   if (b.phone !== undefined) p.phone = valid(v.checkPhone(b.phone, deps.config.defaultCountry), 'invalid_phone');
   if (b.name !== undefined) p.name = valid(v.checkName(b.name));
@@ -79,7 +75,10 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
     reply.header('Cache-Control', 'no-store'); // names and numbers: never cached
   });
 
-  app.get<{ Querystring: { role?: Role; optedOut?: 'true' | 'false'; search?: string; limit?: string; offset?: string } }>(
+  // Request and response types come from the schemas (s.*), not from generics written beside them.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.get(
     '/api/members',
     {
       onRequest: auth,
@@ -98,13 +97,13 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
     },
   );
 
-  app.get<IdRequest>(
+  api.get(
     '/api/members/:id',
     { onRequest: auth, schema: { summary: 'One member', tags: ['members'], params: s.idParams, response: { 200: s.memberSchema, ...errors } } },
     async (req) => getMember(db, Number(req.params.id)),
   );
 
-  app.post<{ Body: Body }>(
+  api.post(
     '/api/members',
     {
       onRequest: json,
@@ -126,7 +125,7 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
     },
   );
 
-  app.patch<IdRequest & { Body: Body }>(
+  api.patch(
     '/api/members/:id',
     {
       onRequest: json,
@@ -135,7 +134,7 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
     async (req) => updateMember(db, Number(req.params.id), patchFrom(req.body, deps), deps.clock()),
   );
 
-  app.delete<IdRequest>(
+  api.delete(
     '/api/members/:id',
     {
       onRequest: auth,
@@ -143,12 +142,12 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
         summary: 'Remove a member (their delivery records go too; sent texts stay in the outbox history)',
         tags: ['members'],
         params: s.idParams,
-        response: { 204: { type: 'null', description: 'Removed.' }, ...errors },
+        response: { 204: Type.Null({ description: 'Removed.' }), ...errors },
       },
     },
     async (req, reply) => {
       await deleteMember(db, Number(req.params.id));
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 

@@ -1,9 +1,13 @@
 // JSON schemas of the members admin API: they validate requests (unknown fields refused), shape
-// responses (fields not listed are never sent) and generate the OpenAPI description.
+// responses (fields not listed are never sent) and generate the OpenAPI description. Written with
+// TypeBox: the route types are derived from them (src/directory/routes.ts).
+import { Type, type Static } from 'typebox';
 import { CONTACT_ROLES, ROLES } from '../db/schema.js';
+import { DateTime, Nullable, StringEnum } from '../http/schema.js';
 import { IMPORT_OUTCOMES } from './csv.js';
-const str = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra }) as const;
-const nullableStr = (description: string, extra: object = {}) => ({ type: ['string', 'null'], description, ...extra }) as const;
+
+const str = (description: string, extra: Record<string, unknown> = {}) => Type.String({ description, ...extra });
+const nullableStr = (description: string, extra: Record<string, unknown> = {}) => Nullable(Type.String({ description, ...extra }));
 
 const editable = {
   name: str('Full name, as shown in alerts ("BATSIGNAL #12 from Jane Smith ...").', { minLength: 1, maxLength: 200 }),
@@ -14,116 +18,96 @@ const editable = {
   ),
   email: nullableStr('Email address for alert emails; null or "" for none.', { maxLength: 320 }),
   organisation: str('Organisation, as shown in alerts ("... (Northtown Trust)").', { maxLength: 200 }),
-  role: { type: 'string', enum: [...ROLES], description: 'admin: may ask STATUS of any alert by text.' },
+  role: StringEnum(ROLES, { description: 'admin: may ask STATUS of any alert by text.' }),
   forumUsername: nullableStr('Discourse username of this member (alerts raised on the forum map to them); null for none.', {
     maxLength: 60,
   }),
   odsCode: nullableStr('ODS code of the member\'s organisation in the directory (must exist there); null for none.', {
     pattern: '^[A-Za-z0-9]{3,6}$',
   }),
-  contactRole: {
-    type: 'string',
-    enum: [...CONTACT_ROLES],
+  contactRole: StringEnum(CONTACT_ROLES, {
     description: 'primary or deputy contact of the organisation (needs odsCode), or member (default). Deputies get a peer alert only when nobody at their organisation acknowledged in time.',
-  },
-} as const;
+  }),
+};
 
-export const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'phone'],
-  properties: editable,
-} as const;
+const { name, phone, ...rest } = editable;
 
-export const patchBody = {
-  type: 'object',
-  additionalProperties: false,
-  minProperties: 1,
-  properties: {
+export const createBody = Type.Object({ name, phone, ...Type.Partial(Type.Object(rest)).properties }, { additionalProperties: false });
+export type CreateBody = Static<typeof createBody>;
+
+export const patchBody = Type.Partial(
+  Type.Object({
     ...editable,
-    optedOut: {
-      type: 'boolean',
-      description: 'Opted out of alert texts. Members do this themselves with STOP/START; set it only on their request.',
-    },
-  },
-} as const;
+    optedOut: Type.Boolean({ description: 'Opted out of alert texts. Members do this themselves with STOP/START; set it only on their request.' }),
+  }),
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchBody = Static<typeof patchBody>;
 
-export const idParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id'],
-  properties: { id: str('Member id.', { pattern: '^[1-9][0-9]{0,8}$' }) },
-} as const;
+export const idParams = Type.Object({ id: str('Member id.', { pattern: '^[1-9][0-9]{0,8}$' }) }, { additionalProperties: false });
 
-export const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    role: { type: 'string', enum: [...ROLES], description: 'Only members with this role.' },
-    optedOut: { type: 'string', enum: ['true', 'false'], description: 'Only opted-out (true) or opted-in (false) members.' },
+export const listQuery = Type.Partial(
+  Type.Object({
+    role: StringEnum(ROLES, { description: 'Only members with this role.' }),
+    optedOut: StringEnum(['true', 'false'], { description: 'Only opted-out (true) or opted-in (false) members.' }),
     search: str('Part of a name, organisation, email or forum username; or a phone number in any format, or its last digits.', {
       maxLength: 200,
     }),
     limit: str('Members per page, 1 to 1000 (default 100).', { pattern: '^(1000|[1-9][0-9]{0,2})$' }),
     offset: str('Members to skip (default 0); members are ordered by name.', { pattern: '^[0-9]{1,9}$' }),
-  },
-} as const;
+  }),
+  { additionalProperties: false },
+);
 
-export const memberSchema = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'A member of the network.',
-  properties: {
-    id: { type: 'integer', description: 'Member id.' },
+// Responses list no required fields (as before TypeBox): the serialiser writes what is there.
+export const memberSchema = Type.Partial(
+  Type.Object({
+    id: Type.Integer({ description: 'Member id.' }),
     name: str('Full name.'),
     phone: str('Mobile number in E.164 ("+447700900123").'),
     email: nullableStr('Email address, or null.'),
     organisation: str('Organisation ("" if not known).'),
-    role: { type: 'string', enum: [...ROLES], description: 'member or admin.' },
+    role: StringEnum(ROLES, { description: 'member or admin.' }),
     forumUsername: nullableStr('Discourse username, or null.'),
     odsCode: nullableStr('ODS code of the member\'s organisation, or null ("no organisation").'),
-    contactRole: { type: 'string', enum: [...CONTACT_ROLES], description: 'Contact role in the organisation.' },
-    optedOut: { type: 'boolean', description: 'True after the member texted STOP: they get no alert texts.' },
-    optedOutAt: nullableStr('When they opted out, or null.', { format: 'date-time' }),
-    createdAt: str('When the member was added.', { format: 'date-time' }),
-    updatedAt: str('When the member was last changed.', { format: 'date-time' }),
-  },
-} as const;
+    contactRole: StringEnum(CONTACT_ROLES, { description: 'Contact role in the organisation.' }),
+    optedOut: Type.Boolean({ description: 'True after the member texted STOP: they get no alert texts.' }),
+    optedOutAt: Nullable(DateTime('When they opted out, or null.')),
+    createdAt: DateTime('When the member was added.'),
+    updatedAt: DateTime('When the member was last changed.'),
+  }),
+  { additionalProperties: false, description: 'A member of the network.' },
+);
 
-export const memberListSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    members: { type: 'array', items: memberSchema, description: 'This page of members, by name.' },
-    total: { type: 'integer', description: 'Members matching the filters, on all pages.' },
-    limit: { type: 'integer', description: 'Page size used.' },
-    offset: { type: 'integer', description: 'Members skipped.' },
-  },
-} as const;
+export const memberListSchema = Type.Partial(
+  Type.Object({
+    members: Type.Array(memberSchema, { description: 'This page of members, by name.' }),
+    total: Type.Integer({ description: 'Members matching the filters, on all pages.' }),
+    limit: Type.Integer({ description: 'Page size used.' }),
+    offset: Type.Integer({ description: 'Members skipped.' }),
+  }),
+  { additionalProperties: false },
+);
 
-export const importReportSchema = {
-  type: 'object',
-  additionalProperties: false,
-  description: 'What happened to each row. Rows are saved even when others are rejected.',
-  properties: {
-    added: { type: 'integer', description: 'Rows that added a new member.' },
-    updated: { type: 'integer', description: 'Rows that changed an existing member (same phone number).' },
-    unchanged: { type: 'integer', description: 'Rows that matched an existing member exactly.' },
-    rejected: { type: 'integer', description: 'Rows not saved; see each row\'s reason.' },
-    rows: {
-      type: 'array',
-      description: 'One entry per data row, in file order.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          row: { type: 'integer', description: 'Line of the file (the header is line 1).' },
-          outcome: { type: 'string', enum: [...IMPORT_OUTCOMES], description: 'What happened to the row.' },
+export const importReportSchema = Type.Partial(
+  Type.Object({
+    added: Type.Integer({ description: 'Rows that added a new member.' }),
+    updated: Type.Integer({ description: 'Rows that changed an existing member (same phone number).' }),
+    unchanged: Type.Integer({ description: 'Rows that matched an existing member exactly.' }),
+    rejected: Type.Integer({ description: 'Rows not saved; see each row\'s reason.' }),
+    rows: Type.Array(
+      Type.Partial(
+        Type.Object({
+          row: Type.Integer({ description: 'Line of the file (the header is line 1).' }),
+          outcome: StringEnum(IMPORT_OUTCOMES, { description: 'What happened to the row.' }),
           phone: str('The row\'s number in E.164, when it had a valid one.'),
-          id: { type: 'integer', description: 'The member\'s id, when saved or unchanged.' },
+          id: Type.Integer({ description: 'The member\'s id, when saved or unchanged.' }),
           reason: str('Why the row was rejected.'),
-        },
-      },
-    },
-  },
-} as const;
+        }),
+        { additionalProperties: false },
+      ),
+      { description: 'One entry per data row, in file order.' },
+    ),
+  }),
+  { additionalProperties: false, description: 'What happened to each row. Rows are saved even when others are rejected.' },
+);

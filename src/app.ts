@@ -4,6 +4,10 @@ import formbody from '@fastify/formbody';
 import { sql } from 'kysely';
 import { installErrorHandler } from './http/errors.js';
 import { registerMemberRoutes } from './directory/routes.js';
+import { registerSigninRoutes } from './directory/signin-routes.js';
+import { verifySession } from './directory/signin.js';
+import { installAuditLog } from './http/audit.js';
+import { registerAuditRoutes } from './web/audit.js';
 import { registerOrganisationRoutes } from './directory/org-routes.js';
 import { registerVonageInbound } from './webhooks/vonage-inbound.js';
 import { registerVonageStatus } from './webhooks/vonage-status.js';
@@ -34,8 +38,14 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
-  const deps: RouteDeps = { ...given, metrics: given.metrics ?? createMetrics({ db: given.db, clock: given.clock }) };
+  const deps: RouteDeps = {
+    ...given,
+    metrics: given.metrics ?? createMetrics({ db: given.db, clock: given.clock }),
+    sessions: { verify: (token) => verifySession(given.db, token, given.clock()) },
+  };
   installErrorHandler(app);
+  // Before the routes: the hook applies to every route registered after it.
+  installAuditLog(app, deps);
   instrumentHttp(app, deps.metrics);
   await app.register(formbody);
   // Before the routes: it documents each route as it is added.
@@ -53,6 +63,8 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
     }
   });
 
+  await app.register(async (s) => registerSigninRoutes(s, deps));
+  await app.register(async (s) => registerAuditRoutes(s, deps));
   await app.register(async (s) => registerMemberRoutes(s, deps));
   await app.register(async (s) => registerOrganisationRoutes(s, deps));
   await app.register(async (s) => registerVonageInbound(s, deps));

@@ -21,5 +21,9 @@ export interface AppDeps {
   metrics?: AppMetrics | undefined;
 }
 
-/** What route modules receive: the deps with metrics always present (buildApp fills it in). */
-export type RouteDeps = AppDeps & { metrics: AppMetrics };
+/** What route modules receive: the deps with metrics and the session check always present (buildApp fills them in). */
+export type RouteDeps = AppDeps & {
+  metrics: AppMetrics;
+  /** Signed-in admins' sessions (src/directory/signin.ts), checked by requireAdmin (src/http/auth.ts). */
+  sessions?: { verify(token: string): Promise<{ sessionId: string; memberId: number; name: string } | null> } | undefined;
+};

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
 import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { errorSchema } from '../http/errors.js';
 import { sendAdvisory, summaryView } from './service.js';
 import { advisoryRequestSchema, advisorySummarySchema } from './schemas.js';
@@ -11,7 +11,7 @@ import { toCsv } from '../alerts/csv.js';
 import { ADVISORY_FILTERS, advisoryHeader, advisoryOrganisations, advisorySummary, type AdvisoryFilter } from './report.js';
 
 export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  app.addHook('preHandler', requireBearer(deps.adminTokens));
+  app.addHook('preHandler', requireAdmin(deps));
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Cache-Control', 'no-store');
   });

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags/produces (OpenAPI)
 import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { errorSchema, notFound } from '../http/errors.js';
 import { alertCounts, allAlertCounts, type AlertCounts } from './counts.js';
 import { alertRecipients, alertRecipientsPage, alertTotal, optedOutMembersPage, type Recipient, type RecipientFilter } from './queries.js';
@@ -91,7 +91,7 @@ const wantsCsv = (req: FastifyRequest) => /(^|,)\s*text\/csv\b/i.test(req.header
 
 export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
-  app.addHook('preHandler', requireBearer(deps.adminTokens));
+  app.addHook('preHandler', requireAdmin(deps));
   // Phone numbers and names: never kept by a browser or proxy cache.
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Cache-Control', 'no-store');
@@ -261,7 +261,7 @@ const ExerciseSwitch = Type.Object({ on: Type.Boolean() }, { additionalPropertie
 /** GET/POST /api/exercise { on: boolean } (admin token): the switch in src/alerts/exercise.ts. */
 export async function registerExerciseRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
-  const auth = requireBearer(deps.adminTokens);
+  const auth = requireAdmin(deps);
   api.get('/api/exercise', { onRequest: auth }, () => exerciseMode(deps.db));
   api.post('/api/exercise', { onRequest: auth, schema: { body: ExerciseSwitch } }, async (req) => {
     const mode = await setExerciseMode(deps.db, req.body.on, deps.clock());

@@ -264,6 +264,44 @@ export interface WebhookJtisTable {
   seen_at: Timestamp;
 }
 
+/** A one-time sign-in code texted to an admin (migration 2026-11-30-400); only its hash is kept. */
+export interface AdminSigninCodesTable {
+  id: Generated<string>;
+  member_id: number;
+  code_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  failed_attempts: Generated<number>;
+  used_at: NullableTimestamp;
+  locked_at: NullableTimestamp;
+}
+
+/** A signed-in admin's session; the bearer token itself is never stored, only its SHA-256. */
+export interface AdminSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  member_id: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+/** One change made through the admin API or the pages, with who made it. */
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  /** 'admin token', or the signed-in admin's name. */
+  actor: string;
+  actor_member_id: number | null;
+  /** METHOD and route pattern, e.g. "PATCH /api/members/:id". */
+  action: string;
+  /** The route's parameters (the member, alert or organisation changed), if any. */
+  target: string | null;
+  status: number;
+  details: ColumnType<unknown, string | null, string | null>;
+}
+
 export interface DB {
   members: MembersTable;
   conversations: ConversationsTable;
@@ -283,6 +321,9 @@ export interface DB {
   advisory_answers: AdvisoryAnswersTable;
   sms_providers: SmsProvidersTable;
   webhook_jtis: WebhookJtisTable;
+  admin_signin_codes: AdminSigninCodesTable;
+  admin_sessions: AdminSessionsTable;
+  audit_log: AuditLogTable;
 }
 
 export type Member = Selectable<MembersTable>;

@@ -4,7 +4,7 @@ import type {} from '@fastify/swagger';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { errorSchema, HttpError } from '../http/errors.js';
 import { decodeCsv } from './csv.js';
 import { hasUnprintable, type Check } from './validate.js';
@@ -44,7 +44,7 @@ function patchFrom(b: s.OrgPatchBody): OrganisationPatch {
 
 export async function registerOrganisationRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
-  const auth = requireBearer(deps.adminTokens);
+  const auth = requireAdmin(deps);
   const json = [auth, requireContentType(['application/json'])];
   app.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
     const charset = /;\s*charset="?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];

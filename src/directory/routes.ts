@@ -4,7 +4,7 @@ import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { errorSchema, HttpError, type ErrorCode } from '../http/errors.js';
 import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
@@ -52,7 +52,7 @@ function patchFrom(b: s.PatchBody, deps: RouteDeps): MemberPatch {
 export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
   // onRequest, not preHandler: nobody without the token gets a 5 MB body read.
-  const auth = requireBearer(deps.adminTokens);
+  const auth = requireAdmin(deps);
   const json = [auth, requireContentType(['application/json'])];
   app.addContentTypeParser(CSV_TYPES, { parseAs: 'buffer', bodyLimit: IMPORT_BODY_LIMIT }, (req, body, done) => {
     const charset = /;\s*charset="?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];

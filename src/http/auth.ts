@@ -30,3 +30,38 @@ export function requireBearer(accepted: readonly string[]) {
     }
   };
 }
+
+/** Who made an admin request: the shared admin token, or a signed-in admin's own session. */
+export type Actor = { kind: 'token' } | { kind: 'session'; sessionId: string; memberId: number; name: string };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by requireAdmin; read by the audit log (src/http/audit.ts) and by actions done "as" an admin. */
+    actor: Actor | null;
+  }
+}
+
+/** How admin requests are authenticated: the static tokens, and (when wired) signed-in sessions. */
+export interface AdminAuth {
+  adminTokens: readonly string[];
+  sessions?: { verify(token: string): Promise<{ sessionId: string; memberId: number; name: string } | null> } | undefined;
+}
+
+/** preHandler: 401 unless the request carries an admin token or a live session's token; sets req.actor. */
+export function requireAdmin(auth: AdminAuth) {
+  if (auth.adminTokens.length === 0) throw new Error('requireAdmin: no token configured');
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const presented = bearerToken(req);
+    if (matchesAny(presented, auth.adminTokens)) {
+      req.actor = { kind: 'token' };
+      return;
+    }
+    const session = presented !== undefined && auth.sessions ? await auth.sessions.verify(presented) : null;
+    if (session) {
+      req.actor = { kind: 'session', ...session };
+      return;
+    }
+    reply.header('WWW-Authenticate', 'Bearer');
+    return sendError(reply, 'unauthorized', 'A valid admin token or sign-in session is required (Authorization: Bearer <token>).');
+  };
+}

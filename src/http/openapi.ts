@@ -25,7 +25,7 @@ function documented(url: string): boolean {
   return /^\/(api|webhooks)\//.test(url) || ['/healthz', '/readyz', '/metrics'].includes(url);
 }
 
-/** Every /api/ route checks an admin token (requireBearer); /metrics takes METRICS_TOKEN too. */
+/** Every /api/ route checks an admin token or a signed-in session (requireAdmin); /metrics takes METRICS_TOKEN too. */
 const bearerProtected = (url: string): boolean => url === '/metrics' || url.startsWith('/api/');
 
 function defaultTag(url: string): string {

@@ -1,9 +1,9 @@
 // POST /api/actions/preview and /api/actions/send: raise, UPDATE and ALLCLEAR from the dashboard,
 // by an admin member named in the request (recorded as the raiser / sender, source "admin"). The
 // rules, texts and writers are the text conversation's (src/conversation/web.ts); this is the HTTP edge.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { errorSchema, HttpError } from '../http/errors.js';
 import { performAction, previewAction, type WebAction } from '../conversation/web.js';
 
@@ -83,12 +83,16 @@ const CODES = { 400: 'refused', 404: 'not_found', 409: 'conflict', 429: 'too_man
 
 export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db, config } = deps;
-  app.addHook('onRequest', requireBearer(deps.adminTokens));
+  app.addHook('onRequest', requireAdmin(deps));
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Cache-Control', 'no-store');
   });
 
-  const adminMember = async (id: number) => {
+  // The shared admin token may act as any admin; a signed-in admin acts as themselves only.
+  const adminMember = async (id: number, actor: FastifyRequest['actor']) => {
+    if (actor?.kind === 'session' && actor.memberId !== id) {
+      throw new HttpError('not_an_admin', `Signed in as ${actor.name}: you act as yourself (adminId ${actor.memberId}), not as member ${id}.`);
+    }
     const m = await db.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirst();
     if (!m || m.role !== 'admin') throw new HttpError('not_an_admin', `Member ${id} is not an admin: only an admin member can act from the dashboard.`);
     return m;
@@ -102,7 +106,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
       response: { 200: previewSchema, ...errors },
     },
   }, async (req) => {
-    const admin = await adminMember(req.body.adminId);
+    const admin = await adminMember(req.body.adminId, req.actor);
     const r = await db.transaction().execute((trx) => previewAction(trx, config, admin, action(req.body), deps.clock()));
     if (!r.ok) throw new HttpError(CODES[r.status], r.reason);
     return r.preview;
@@ -116,7 +120,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
       response: { 200: sentSchema, ...errors },
     },
   }, async (req) => {
-    const admin = await adminMember(req.body.adminId);
+    const admin = await adminMember(req.body.adminId, req.actor);
     const a = action(req.body);
     const r = await db.transaction().execute((trx) => performAction(trx, config, admin, a, req.body.previewedText ?? '', deps.clock()));
     if (!r.ok) throw new HttpError(CODES[r.status], r.reason);

@@ -6,7 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import type { PhoneSimulator, SimulatedText } from '../providers/simulator/simulator.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { HttpError } from '../http/errors.js';
 import { normalisePhone, toVonage } from '../directory/phone.js';
 import { MAX_TEXT_CHARS } from '../providers/vonage-sms/inbound.js';
@@ -56,7 +56,7 @@ export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): 
   servePage(app, SIMULATOR_PATH, simulatorPage());
 
   // onRequest, not preHandler: the token is checked before the body is even validated.
-  const auth = requireBearer(deps.adminTokens);
+  const auth = requireAdmin(deps);
   const api = {
     onRequest: auth,
     onSend: async (_req: unknown, reply: FastifyReply, payload: unknown) => {

@@ -3,7 +3,7 @@
 // State lives in sms_providers; every instance's failover reads it within a second.
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
-import { requireBearer } from '../http/auth.js';
+import { requireAdmin } from '../http/auth.js';
 import { sendError } from '../http/errors.js';
 import { ensureProviders, readProviders, setEnabled } from '../providers/health.js';
 
@@ -11,7 +11,7 @@ export async function registerProviderRoutes(app: FastifyInstance, deps: RouteDe
   const names = deps.config.smsProviders;
   const rates = deps.config.providerRates;
   const numbers: Record<string, string> = { vonage: deps.config.batsignalNumber, ...(deps.config.twilio ? { twilio: deps.config.twilio.number } : {}) };
-  app.addHook('preHandler', requireBearer(deps.adminTokens));
+  app.addHook('preHandler', requireAdmin(deps));
 
   app.get('/api/providers', { schema: { tags: ['providers'], summary: 'Each SMS provider: switched on, up or taken out, its number and rate' } }, async () => {
     await ensureProviders(deps.db, names);

@@ -1,5 +1,5 @@
 // A real SMTP server (smtp-server) that records what it accepts and can refuse or be down.
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -22,8 +22,15 @@ export interface SmtpStandin {
   refuse(address: string, rule: RcptRule | null): void;
   /** Stop listening and drop every connection: the mail server is down. */
   down(): Promise<void>;
-  /** Listen again on the same port. */
+  /** Listen again on the same port (as a working server: ends a hang too). */
   up(): Promise<void>;
+  /**
+   * Hang: accept every connection on the same port and never say a word (no greeting), until up().
+   * A mail server that is wedged, not down: the client's connect succeeds and then it waits.
+   */
+  hang(): Promise<void>;
+  /** Connections accepted while hanging. */
+  readonly hung: number;
   close(): Promise<void>;
   to(address: string): ReceivedMail[];
 }
@@ -54,6 +61,17 @@ export async function startSmtpStandin(): Promise<SmtpStandin> {
   const rules = new Map<string, RcptRule>();
   let port = 0;
   let server: SMTPServer | null = null;
+  let hanger: net.Server | null = null;
+  const held = new Set<Socket>();
+  let hung = 0;
+  const stopHanging = async () => {
+    const h = hanger;
+    hanger = null;
+    if (!h) return;
+    for (const sock of held) sock.destroy();
+    held.clear();
+    await new Promise<void>((r) => h.close(() => r()));
+  };
 
   const make = () =>
     new SMTPServer({
@@ -100,12 +118,31 @@ export async function startSmtpStandin(): Promise<SmtpStandin> {
       if (rule) rules.set(address.toLowerCase(), rule);
       else rules.delete(address.toLowerCase());
     },
+    get hung() {
+      return hung;
+    },
     async down() {
+      await stopHanging();
       const s = server;
       server = null;
       if (s) await new Promise<void>((r) => s.close(() => r()));
     },
+    async hang() {
+      await standin.down();
+      const h = net.createServer((sock) => {
+        hung++;
+        held.add(sock);
+        sock.on('error', () => {});
+        sock.on('close', () => held.delete(sock));
+      });
+      await new Promise<void>((resolve, reject) => {
+        h.once('error', reject);
+        h.listen(port, '127.0.0.1', () => resolve());
+      });
+      hanger = h;
+    },
     async up() {
+      await stopHanging();
       if (server) return;
       server = make();
       await listen(server, port);

@@ -45,7 +45,7 @@ t.test('advisory: form, preview, send, responses', async (t) => {
   ]);
   await sql`UPDATE members m SET organisation = o.name FROM organisations o WHERE o.ods_code = m.ods_code`.execute(db);
 
-  const config = loadConfig({ ADMIN_TOKEN: TOKEN, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
+  const config = loadConfig({ ADMIN_TOKEN: TOKEN, VONAGE_SIGNATURE_SECRET: 'browser-test-webhook-secret', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
   const simulator = createPhoneSimulator(db);
   const deps: AppDeps = { config, db, clock: () => new Date(), adminTokens: [TOKEN], simulator };
   const app = await buildApp(deps);

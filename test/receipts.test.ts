@@ -7,7 +7,7 @@ import { buildApp } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { loadConfig } from '../src/config.js';
 import { signVonageParams, type WebhookParams } from '../src/providers/vonage-sms/signature.js';
-import { claimDue } from '../src/outbox/claim.js';
+import { claimDue, startSending } from '../src/outbox/claim.js';
 import { recordOutcomes } from '../src/outbox/complete.js';
 import { startVonageStandin } from './helpers/vonage-standin.js';
 import { startOutbox } from '../src/outbox/run.js';
@@ -79,12 +79,16 @@ t.test('duplicates and out-of-order receipts never move delivered back', async (
   t.equal((await state(c!.id)).receipt_status, 'delivered');
 });
 
-t.test('a multipart text: one receipt per part; by message id when there is no client-ref', async (t) => {
+t.test('a multipart text: one receipt per part, matched on the id recorded (the first part); by message id when there is no client-ref', async (t) => {
   const { db, app, rows } = await setup(t, 2);
   const [a, b] = rows;
-  t.equal((await app.inject(form(receipt(a!, { messageId: '0D00000000000001', status: 'accepted' })))).statusCode, 200, 'part 1');
-  t.equal((await app.inject(form(receipt(a!, { messageId: '0D00000000000002' })))).statusCode, 200, 'part 2');
-  t.equal((await db.selectFrom('outbox').select('receipt_status').where('id', '=', a!.id).executeTakeFirstOrThrow()).receipt_status, 'delivered');
+  const status = async () => (await db.selectFrom('outbox').select('receipt_status').where('id', '=', a!.id).executeTakeFirstOrThrow()).receipt_status;
+  t.equal((await app.inject(form(receipt(a!, { status: 'accepted' })))).statusCode, 200, 'part 1 (the recorded id)');
+  t.equal(await status(), 'accepted');
+  t.equal((await app.inject(form(receipt(a!, { messageId: '0D00000000000002' })))).statusCode, 200, 'part 2 (another id)');
+  t.equal(await status(), 'accepted', "another part's id does not move the row");
+  t.equal((await app.inject(form(receipt(a!)))).statusCode, 200, 'part 1 delivered');
+  t.equal(await status(), 'delivered');
   const { 'client-ref': _drop, ...noRef } = receipt(b!, {}, null);
   t.equal((await app.inject(form(signVonageParams(noRef, SECRET, 'sha256')))).statusCode, 200);
   t.equal((await db.selectFrom('outbox').select('receipt_status').where('id', '=', b!.id).executeTakeFirstOrThrow()).receipt_status, 'delivered', 'matched by messageId');
@@ -102,6 +106,27 @@ t.test('unknown ids are acknowledged and change nothing', async (t) => {
     t.equal(res.statusCode, 200, res.body);
   }
   t.same(await db.selectFrom('outbox').selectAll().execute(), before, 'nothing changed');
+});
+
+t.test('receipts cannot invent a delivery: a message id other than the one recorded changes nothing and is counted', async (t) => {
+  const { db, app, rows } = await setup(t, 2);
+  const [a, b] = rows;
+  // b's send failed and waits for a retry: a receipt for it must not turn it into 'sent'.
+  await db.updateTable('outbox').set({ state: 'failed', provider_id: null, started_at: null, receipt_status: null, sent_at: null }).where('id', '=', b!.id).execute();
+  const before = await db.selectFrom('outbox').selectAll().orderBy('id').execute();
+  for (const p of [
+    receipt(a!, { messageId: 'FFFF000000000001' }), // right client-ref, someone else's message id
+    receipt(b!, { messageId: 'FFFF000000000002' }), // never started, no id recorded
+    receipt(b!), // the id a sequential guess would give
+    (({ messageId: _m, ...rest }) => signVonageParams(rest, SECRET, 'sha256'))(receipt(a!, {}, null)), // client-ref only, no message id
+  ]) {
+    const res = await app.inject(form(p));
+    t.equal(res.statusCode, 200, 'acknowledged (a retry would not help)');
+  }
+  t.same(await db.selectFrom('outbox').selectAll().orderBy('id').execute(), before, 'nothing changed');
+  const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+  t.match(metrics.body, /batsignal_status_webhooks_total\{outcome="mismatched_message"\} 4\b/, 'counted as mismatched');
+  t.match(metrics.body, /batsignal_status_webhooks_total\{outcome="recorded"\} 0\b/);
 });
 
 t.test('forged, missing and malformed receipts are refused and store nothing', async (t) => {
@@ -136,12 +161,17 @@ t.test('a receipt for a row taken back after a crash marks it sent: it is not se
   const { db, app } = await setup(t, 0);
   await addMembers(db, memberSpecs(2, 10));
   const n = await raiseAlert(db, new Date());
-  const [x, y] = await claimDue(db, 'sms', { limit: 10, leaseMs: 1 }, new Date());
-  // The process died after Vonage took x; x's row is back to pending, waiting out the receipt grace.
+  const [x, y] = await claimDue(db, 'sms', { limit: 10, leaseMs: 60_000 }, new Date());
+  // x's send started (Vonage took it) and the process died before recording Vonage's id; y was claimed, never started.
+  t.equal((await startSending(db, [x!], 60_000, new Date())).length, 1, 'x started');
   await db.updateTable('outbox').set({ state: 'pending', lease_until: null }).where('alert_number', '=', n).execute();
-  t.equal((await app.inject(form(receipt(x!)))).statusCode, 200);
-  const after = await db.selectFrom('outbox').select(['id', 'state', 'receipt_status']).where('alert_number', '=', n).orderBy('id').execute();
-  t.same(after, [{ id: x!.id, state: 'sent', receipt_status: 'delivered' }, { id: y!.id, state: 'pending', receipt_status: null }]);
+  t.equal((await app.inject(form(receipt(x!, { messageId: '0E00000000000001' })))).statusCode, 200);
+  t.equal((await app.inject(form(receipt(y!, { messageId: '0E00000000000002' })))).statusCode, 200);
+  const after = await db.selectFrom('outbox').select(['id', 'state', 'receipt_status', 'provider_id']).where('alert_number', '=', n).orderBy('id').execute();
+  t.same(after, [
+    { id: x!.id, state: 'sent', receipt_status: 'delivered', provider_id: '0E00000000000001' },
+    { id: y!.id, state: 'pending', receipt_status: null, provider_id: null },
+  ], 'the started row takes the receipt and records its id; the unstarted one cannot have been sent: unchanged');
 });
 
 t.test('end to end: the stand-in takes some texts but its answers are lost; signed receipts close them, nobody gets two', async (t) => {

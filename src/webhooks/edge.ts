@@ -140,7 +140,7 @@ export async function receipt(
     metrics.statusWebhook('error');
     return sendError(reply, 'internal', INTERNAL_MESSAGE);
   }
-  const outcome = !result.matched ? 'unknown_message' : result.applied ? 'recorded' : 'superseded';
+  const outcome = !result.matched ? result.reason : result.applied ? 'recorded' : 'superseded';
   metrics.statusWebhook(outcome, r.status);
   if (!result.matched) req.log.warn({ outcome, ...facts }, 'delivery receipt');
   else req.log.info({ outcome, outboxId: result.outboxId, ...facts }, 'delivery receipt');

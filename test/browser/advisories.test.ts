@@ -47,7 +47,8 @@ t.test('advisory: form, preview, send, responses', async (t) => {
 
   const config = loadConfig({ ADMIN_TOKEN: TOKEN, VONAGE_SIGNATURE_SECRET: 'browser-test-webhook-secret', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn' });
   const simulator = createPhoneSimulator(db);
-  const deps: AppDeps = { config, db, clock: () => new Date(), adminTokens: [TOKEN], simulator };
+  let skew = 0; // moved past the deadline at the end
+  const deps: AppDeps = { config, db, clock: () => new Date(Date.now() + skew), adminTokens: [TOKEN], simulator };
   const app = await buildApp(deps);
   const workers = startWorkers(deps, app.log);
   t.teardown(async () => {
@@ -208,6 +209,16 @@ t.test('advisory: form, preview, send, responses', async (t) => {
   await checkAccessibility(t, page, 'advisory responses at 375 px');
   await screenshot(page, 'dashboard-advisory-responses-375');
   await element(page.locator('#adv-view'), 'dashboard-advisory-responses-375');
+
+  // Past the 48-hour deadline: the organisations still silent are overdue, and say so.
+  skew = 49 * 3600_000;
+  await page.waitForFunction(() => document.querySelector('[data-adv-count="overdue"] .bs-count__value')?.textContent === '4', null, WAIT);
+  t.equal(await count('overdue'), '4', 'Ancoats Lane, Canal Street, Hillview and (unreachable) Westbury');
+  t.equal(await count('onTimePercent'), '50%', 'on time unchanged');
+  t.match(await page.textContent('#adv-deadline'), /the deadline has passed/);
+  t.same(await page.$$eval('#adv-chase-body tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.ods)), ['RZN', 'Z91002', 'Z91004', 'Z91003', 'RZW']);
+  t.match(await page.textContent('#adv-chase-body tr[data-ods="Z91002"]'), /Overdue/);
+  t.match(await page.textContent('#adv-all-body tr[data-ods="Z91003"]'), /No response.*Overdue/);
 
   t.same(problems, [], 'no script errors, warnings or blocked resources');
 });

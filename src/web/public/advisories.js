@@ -279,7 +279,7 @@ function renderResponses(r) {
   const a = r.advisory;
   const pct = s.targeted === 0 ? 0 : Math.round((100 * s.onTime) / s.targeted);
   const due = a.respondBy
-    ? new Date(a.respondBy).getTime() <= Date.now()
+    ? new Date(a.respondBy).getTime() <= Date.now() || r.organisations.some((o) => o.overdue) // the server's clock says so too
       ? `Responses were due by ${when(a.respondBy)}: the deadline has passed.`
       : `Responses due by ${when(a.respondBy)}.`
     : 'No response deadline (low severity).';

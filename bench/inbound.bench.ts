@@ -5,11 +5,10 @@
 // The server runs in its own process (bench/serve.ts); autocannon runs here, so the figures are the
 // server's alone. Two runs: as fast as it goes (20 connections), then a steady 300 requests/s for
 // latency. pgbench on the same PostgreSQL runs the same database work (record the text, queue the
-// reply) as the ceiling. Then the parser on a 40,000-character adversarial text (linear time).
+// reply) as the ceiling. The parser on 40,000-character adversarial texts is bench/parse.bench.ts.
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
-import { parseCommand } from '../src/conversation/parse.js';
 import { benchDatabase, fmt, pgbenchTps } from './helpers.js';
 import { BENCH_SECRET, startBenchServer } from './serve.js';
 
@@ -100,20 +99,3 @@ else {
   console.log(`ratio HELP webhook / pgbench: ${fmt((100 * rps) / tps)} % (target >= 40 %, aim 60 %)`);
 }
 await close();
-
-// The parser on adversarial texts: time per character stays flat as the text grows (linear).
-for (const [label, make] of [
-  ["'!' then a letter", (n: number) => '!'.repeat(n - 1) + 'a'],
-  ["'ACK 1' then ' !'", (n: number) => ('ACK 1' + ' !'.repeat(n)).slice(0, n)],
-  ['emoji runs around RAISE', (n: number) => ('\u{1F600}'.repeat(n / 4) + 'RAISE ' + '\u{1F600}!'.repeat(n)).slice(0, n)],
-] as const) {
-  const sizes = [5_000, 40_000];
-  const times = sizes.map((n) => {
-    const s = make(n);
-    parseCommand(s); // warm
-    const t0 = performance.now();
-    for (let i = 0; i < 5; i++) parseCommand(s);
-    return (performance.now() - t0) / 5;
-  });
-  console.log(`parse 40,000 characters (${label}): ${fmt(times[1]!, 2)} ms (5,000: ${fmt(times[0]!, 2)} ms; x8 the length took x${fmt(times[1]! / times[0]!, 1)} the time)`);
-}

@@ -6,6 +6,7 @@
 import './organisations.js';
 import './advisories.js';
 import { $, api, button, cell, clear, el, fieldError, form, getToken, input, saveBlob, setToken, span, tag, takeTokenFromHash, Unauthorised, ApiError, when } from './common.js';
+import { signOut, wirePhoneSignin } from './signin.js';
 import './chart.js'; // the chart of the alert shown (follows 'batsignal:alert')
 
 /** @typedef {import('./api').AlertList} AlertList */
@@ -421,8 +422,12 @@ form('signin').addEventListener('submit', (e) => {
   void refresh();
 });
 $('signout').addEventListener('click', () => {
-  setToken(null);
+  signOut();
   showSignin();
+});
+wirePhoneSignin(() => {
+  showBoard();
+  void refresh();
 });
 $('csv-unacked').addEventListener('click', () => void download('unacknowledged'));
 /** @param {number} step */

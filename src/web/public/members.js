@@ -1,6 +1,7 @@
 // @ts-check
 // The members page (/members): search and filter, add, change, remove (after a confirmation) and
 // import a CSV with its per-row report, through the members API with the tab's token.
+import { signOut, wirePhoneSignin } from './signin.js';
 import { $, api, ApiError, button, cell, clear, el, fieldError, form, getToken, input, national, setToken, span, tag, takeTokenFromHash, Unauthorised, when } from './common.js';
 
 /** @typedef {import('./api').Member} Member */
@@ -268,9 +269,10 @@ form('signin').addEventListener('submit', (e) => {
   start();
 });
 $('signout').addEventListener('click', () => {
-  setToken(null);
+  signOut();
   showSignin();
 });
+wirePhoneSignin(start);
 form('filters').addEventListener('submit', (e) => {
   e.preventDefault();
   offset = 0;

@@ -1,6 +1,7 @@
 // Response windows. Pure: the times follow from when the advisory was issued and its severity.
-export const SEVERITIES = ['high', 'medium', 'low'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+import type { Severity } from '../db/schema.js';
+
+export { SEVERITIES, type Severity } from '../db/schema.js';
 
 /** Default windows: high 48 h (the national rule), medium a week, low none. */
 export const DEFAULT_WINDOW_HOURS: Record<Severity, number | null> = { high: 48, medium: 168, low: null };

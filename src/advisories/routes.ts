@@ -1,14 +1,15 @@
 // POST /api/advisories: issue a national advisory, or preview one (dryRun). Admin token only.
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
 import { errorSchema } from '../http/errors.js';
 import { sendAdvisory, summaryView } from './service.js';
-import { advisoryRequestSchema, advisorySummarySchema } from './schemas.js';
+import { advisoryOrganisationsQuery, advisoryParams, advisoryRequestSchema, advisorySummarySchema } from './schemas.js';
 import { notFound, HttpError } from '../http/errors.js';
 import { toCsv } from '../alerts/csv.js';
-import { ADVISORY_FILTERS, advisoryHeader, advisoryOrganisations, advisorySummary, type AdvisoryFilter } from './report.js';
+import { ADVISORY_FILTERS, advisoryHeader, advisoryOrganisations, advisorySummary } from './report.js';
 
 export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   app.addHook('preHandler', requireAdmin(deps));
@@ -16,8 +17,10 @@ export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDe
     reply.header('Cache-Control', 'no-store');
   });
 
-  app.post('/api/advisories', {
-    // The schema documents the body; parseAdvisoryRequest checks it and lists every problem at once.
+  // Types come from the schemas. The advisory's body is the exception: its schema documents it, and
+  // parseAdvisoryRequest (not ajv) checks it and lists every problem at once, so req.body stays unknown.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  app.post<{ Body: unknown }>('/api/advisories', {
     validatorCompiler: () => () => true,
     schema: {
       summary: 'Issue a national advisory to targeted organisations (dryRun: preview who it would reach, send nothing)',
@@ -32,19 +35,19 @@ export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDe
 
   // Each organisation's response. GET /api/alerts/:n/organisations (peer coverage) should hand
   // advisories here once it lands; until then this is the advisory's own view.
-  app.get<{ Params: { n: string }; Querystring: { state?: string } }>('/api/advisories/:n/organisations', {
+  api.get('/api/advisories/:n/organisations', {
     schema: {
       summary: "An advisory's organisations: response, respondedAt, respondedBy, onTime, contacts to chase, and a summary; CSV with Accept: text/csv",
       tags: ['advisories'],
-      params: { type: 'object', properties: { n: { type: 'string', pattern: '^[0-9]{1,9}$' } }, required: ['n'] },
-      querystring: { type: 'object', properties: { state: { type: 'string', enum: ADVISORY_FILTERS } } },
+      params: advisoryParams,
+      querystring: advisoryOrganisationsQuery,
     },
   }, async (req, reply) => {
     const n = Number(req.params.n);
     const now = deps.clock();
     const header = await advisoryHeader(deps.db, n);
     if (!header) throw notFound(`Advisory #${n}`);
-    const state = (req.query.state ?? 'all') as AdvisoryFilter;
+    const state = req.query.state ?? 'all';
     if (!ADVISORY_FILTERS.includes(state)) throw new HttpError('invalid_request', `state must be one of ${ADVISORY_FILTERS.join(', ')}`);
     const rows = await advisoryOrganisations(deps.db, n, now, state);
     if (/(^|,)\s*text\/csv\b/i.test(req.headers.accept ?? '')) {

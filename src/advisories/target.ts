@@ -7,8 +7,11 @@
 // is included and flagged estateUnknown. An empty
 // target is an error: an advisory to nobody is a mistake, and to everybody must be said ({"all": true}).
 
-export const ORG_TYPES = ['trust', 'gp_practice', 'icb', 'csu', 'local_authority', 'social_care', 'other'] as const;
-export type OrgType = (typeof ORG_TYPES)[number];
+import { ORGANISATION_TYPES, type OrganisationType } from '../db/schema.js';
+
+/** The directory's organisation types (one list: src/db/schema.ts). */
+export const ORG_TYPES = ORGANISATION_TYPES;
+export type OrgType = OrganisationType;
 
 export interface Target {
   all: boolean;

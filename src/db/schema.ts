@@ -182,7 +182,8 @@ export interface SimulatorMessagesTable {
   created_at: Generated<Date>;
 }
 
-export type Severity = 'high' | 'medium' | 'low';
+export const SEVERITIES = ['high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 export type AdvisoryResponse = 'no_response' | 'acknowledged' | 'affected' | 'not_affected' | 'resolved';
 export type AdvisoryAnswer = 'ack' | 'affected' | 'not_affected' | 'resolved' | 'need_help';
 export type AdvisoryContactRoute = 'direct' | 'via_support' | 'deputy' | 'own_primary';

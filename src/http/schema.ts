@@ -16,6 +16,6 @@ export function Nullable<T extends TSchema>(schema: T, options: Record<string, u
 }
 
 /** A timestamp: an ISO 8601 string on the wire, written from a Date (or a string) by the serialiser. */
-export function DateTime(description: string): TUnsafe<Date | string> {
-  return Type.Unsafe<Date | string>({ type: 'string', description, format: 'date-time' });
+export function DateTime(description?: string): TUnsafe<Date | string> {
+  return Type.Unsafe<Date | string>({ type: 'string', ...(description === undefined ? {} : { description }), format: 'date-time' });
 }

@@ -75,6 +75,28 @@ const icon = (name: string, d: string) =>
 const ARROW_LEFT = icon('arrow-left', 'M10.7 6.3c.4.4.4 1 0 1.4L7.4 11H19a1 1 0 0 1 0 2H7.4l3.3 3.3c.4.4.4 1 0 1.4a1 1 0 0 1-1.4 0l-5-5A1 1 0 0 1 4 12c0-.3.1-.5.3-.7l5-5a1 1 0 0 1 1.4 0Z');
 const ARROW_RIGHT = icon('arrow-right', 'm14.7 6.3 5 5c.2.2.3.4.3.7 0 .3-.1.5-.3.7l-5 5a1 1 0 0 1-1.4-1.4l3.3-3.3H5a1 1 0 0 1 0-2h11.6l-3.3-3.3a1 1 0 1 1 1.4-1.4Z');
 
+/** NHS.UK pagination (previous/next form) under a paged table; ids prefix-pages, -prev, -next and their labels. */
+const pagination = (prefix: string, label: string) => `    <nav class="nhsuk-pagination" role="navigation" aria-label="${label}" id="${prefix}-pages" hidden>
+      <ul class="nhsuk-list nhsuk-pagination__list">
+        <li class="nhsuk-pagination-item--previous" id="${prefix}-prev-item">
+          <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="#" rel="prev" id="${prefix}-prev">
+            <span class="nhsuk-pagination__title">Previous<span class="nhsuk-u-visually-hidden"> page</span></span>
+            <span class="nhsuk-u-visually-hidden">:</span>
+            <span class="nhsuk-pagination__page" id="${prefix}-prev-label"></span>
+            ${ARROW_LEFT}
+          </a>
+        </li>
+        <li class="nhsuk-pagination-item--next" id="${prefix}-next-item">
+          <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="#" rel="next" id="${prefix}-next">
+            <span class="nhsuk-pagination__title">Next<span class="nhsuk-u-visually-hidden"> page</span></span>
+            <span class="nhsuk-u-visually-hidden">:</span>
+            <span class="nhsuk-pagination__page" id="${prefix}-next-label"></span>
+            ${ARROW_RIGHT}
+          </a>
+        </li>
+      </ul>
+    </nav>`;
+
 const main = (thresholdQuestion: string) => `
 <h1 class="nhsuk-heading-l">Alerts dashboard</h1>
 <noscript><div class="nhsuk-warning-callout"><h2 class="nhsuk-warning-callout__label">JavaScript needed</h2>
@@ -133,26 +155,7 @@ ${ADVISORY_PANEL}
       <tbody class="nhsuk-table__body" id="nonresponders-body"></tbody>
     </table>
     <p class="nhsuk-body-s" id="nonresponders-more" hidden></p>
-    <nav class="nhsuk-pagination" role="navigation" aria-label="Pages of recipients who have not acknowledged" id="nonresponders-pages" hidden>
-      <ul class="nhsuk-list nhsuk-pagination__list">
-        <li class="nhsuk-pagination-item--previous" id="nonresponders-prev-item">
-          <a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="#" rel="prev" id="nonresponders-prev">
-            <span class="nhsuk-pagination__title">Previous<span class="nhsuk-u-visually-hidden"> page</span></span>
-            <span class="nhsuk-u-visually-hidden">:</span>
-            <span class="nhsuk-pagination__page" id="nonresponders-prev-label"></span>
-            ${ARROW_LEFT}
-          </a>
-        </li>
-        <li class="nhsuk-pagination-item--next" id="nonresponders-next-item">
-          <a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="#" rel="next" id="nonresponders-next">
-            <span class="nhsuk-pagination__title">Next<span class="nhsuk-u-visually-hidden"> page</span></span>
-            <span class="nhsuk-u-visually-hidden">:</span>
-            <span class="nhsuk-pagination__page" id="nonresponders-next-label"></span>
-            ${ARROW_RIGHT}
-          </a>
-        </li>
-      </ul>
-    </nav>
+${pagination('nonresponders', 'Pages of recipients who have not acknowledged')}
 ${ORGANISATIONS_VIEW}
 ${ADVISORY_VIEW}
   </section>
@@ -170,6 +173,23 @@ ${ADVISORY_VIEW}
       <tbody class="nhsuk-table__body" id="alerts-body"></tbody>
     </table>
     <p class="nhsuk-body-s" id="optouts"></p>
+  </section>
+
+  <section id="optout-list" aria-labelledby="optout-title" hidden>
+    <h2 class="nhsuk-heading-m" id="optout-title">Opted out of alert texts</h2>
+    <p class="nhsuk-body-s">They get no alert texts (they texted STOP; START brings them back). Alerts still reach them by email.</p>
+    <table class="nhsuk-table-responsive" id="optout-table">
+      <caption class="nhsuk-table__caption nhsuk-u-visually-hidden">Members opted out of alert texts, most recent first</caption>
+      <thead class="nhsuk-table__head"><tr class="nhsuk-table__row">
+        <th class="nhsuk-table__header" scope="col">Name</th>
+        <th class="nhsuk-table__header" scope="col">Organisation</th>
+        <th class="nhsuk-table__header" scope="col">Phone</th>
+        <th class="nhsuk-table__header" scope="col">Since</th>
+      </tr></thead>
+      <tbody class="nhsuk-table__body" id="optout-body"></tbody>
+    </table>
+    <p class="nhsuk-body-s" id="optouts-more" hidden></p>
+${pagination('optouts', 'Pages of members opted out of alert texts')}
   </section>
 </div>
 `;

@@ -25,6 +25,9 @@ t.test('dashboard pages through the non-responders', async (t) => {
   const { db } = await freshDatabase(t);
   await addMembers(db, memberSpecs(230));
   const n = await raiseAlert(db, new Date(Date.now() - 60_000), { summary: 'Worm spreading over SMB, block port 445' });
+  // After the alert, 130 more members, opted out of texts at different times: the opt-out list pages too.
+  await addMembers(db, memberSpecs(130, 300));
+  await sql`UPDATE members SET opted_out = true, opted_out_at = now() - id * interval '1 minute' WHERE phone >= '+447700900300'`.execute(db);
   const app = await adminApp(db);
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
@@ -84,5 +87,22 @@ t.test('dashboard pages through the non-responders', async (t) => {
   await page.click('#nonresponders-prev');
   await firstRowIs((await apiPage(0))[0]!);
   t.same(await shown(), await apiPage(0), 'Previous goes back to page 1');
+
+  // The members opted out of texts, most recent first, 100 a page, as GET /api/opt-outs pages them.
+  const optOutPage = async (offset: number) =>
+    ((await app.inject({ url: `/api/opt-outs?limit=100&offset=${offset}`, headers: bearer })).json() as { members: { memberId: number }[] }).members.map((m) => String(m.memberId));
+  const optShown = () => page.$$eval('#optout-body tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.member ?? ''));
+  t.equal(await page.textContent('#optout-title'), 'Opted out of alert texts (130)');
+  t.same(await optShown(), await optOutPage(0), 'opt-outs page 1: the API\'s first 100');
+  t.equal(await page.textContent('#optouts-more'), 'Showing 1 to 100 of 130.');
+  t.notOk(await page.isVisible('#optouts-prev'));
+  const o2 = await optOutPage(100);
+  await page.click('#optouts-next');
+  await page.waitForFunction((id) => document.querySelector('#optout-body tr')?.getAttribute('data-member') === id, o2[0]!, { timeout: 15_000 });
+  t.same(await optShown(), o2, 'opt-outs page 2: the last 30');
+  t.equal(o2.length, 30);
+  t.notOk(await page.isVisible('#optouts-next'), 'no Next on the last page');
+  t.match(await page.textContent('#optouts-prev'), /Previous\s+page\s*:\s*1 to 100/);
+  await checkAccessibility(t, page, 'dashboard, paged opt-outs');
   t.same(problems, [], 'no script errors, warnings or blocked resources');
 });

@@ -51,6 +51,13 @@ export interface RecipientPage {
   offset: number;
   recipients: Recipient[];
 }
+export interface OptOutPage {
+  count: number;
+  total: number;
+  limit: number;
+  offset: number;
+  members: { memberId: number; name: string; organisation: string; phone: string; optedOutAt: string | null }[];
+}
 export interface SimPhone {
   memberId: number;
   name: string;

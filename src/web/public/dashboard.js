@@ -12,12 +12,16 @@ import './chart.js'; // the chart of the alert shown (follows 'batsignal:alert')
 /** @typedef {import('./api').AlertList} AlertList */
 /** @typedef {import('./api').AlertDetail} AlertDetail */
 /** @typedef {import('./api').RecipientPage} RecipientPage */
+/** @typedef {import('./api').OptOutPage} OptOutPage */
 
 const POLL_MS = 2000;
 /** Recipients per page of the "Not acknowledged" table (the API's default page). */
 const PAGE = 100;
 /** First row of the page of non-responders shown; back to 0 when another alert is shown. */
 let recipientsOffset = 0;
+/** First row of the page of opted-out members shown. */
+let optOutsOffset = 0;
+let lastOptOutsKey = '';
 /** @type {ReturnType<typeof setTimeout> | null} */
 let timer = null;
 let seq = 0;
@@ -187,25 +191,50 @@ function renderDetail(a, recipients) {
       body.append(tr);
     }
   }
-  renderPages(recipients);
+  renderPages('nonresponders', recipients);
   document.dispatchEvent(new CustomEvent('batsignal:alert', { detail: a }));
 }
 
 /** @param {number} from @param {number} to */
 const range = (from, to) => (from === to ? `${from}` : `${from} to ${to}`);
 
-/** Previous/Next (NHS.UK pagination) over the non-responders, and which rows are shown. @param {RecipientPage} p */
-function renderPages(p) {
+/**
+ * Previous/Next (NHS.UK pagination) under a paged table, and which rows are shown.
+ * @param {string} prefix the ids' prefix: nonresponders, optouts
+ * @param {{ count: number, total: number, limit: number, offset: number }} p
+ */
+function renderPages(prefix, p) {
   const paged = p.total > p.limit || p.offset > 0;
-  $('nonresponders-pages').hidden = !paged;
-  $('nonresponders-more').hidden = !paged || p.count === 0;
-  $('nonresponders-more').textContent = p.count > 0 ? `Showing ${range(p.offset + 1, p.offset + p.count)} of ${p.total}.` : '';
+  $(`${prefix}-pages`).hidden = !paged;
+  $(`${prefix}-more`).hidden = !paged || p.count === 0;
+  $(`${prefix}-more`).textContent = p.count > 0 ? `Showing ${range(p.offset + 1, p.offset + p.count)} of ${p.total}.` : '';
   const hasPrev = p.offset > 0;
   const hasNext = p.offset + p.count < p.total;
-  $('nonresponders-prev-item').hidden = !hasPrev;
-  $('nonresponders-next-item').hidden = !hasNext;
-  if (hasPrev) $('nonresponders-prev-label').textContent = range(Math.max(0, p.offset - PAGE) + 1, p.offset);
-  if (hasNext) $('nonresponders-next-label').textContent = range(p.offset + p.count + 1, Math.min(p.offset + p.count + PAGE, p.total));
+  $(`${prefix}-prev-item`).hidden = !hasPrev;
+  $(`${prefix}-next-item`).hidden = !hasNext;
+  if (hasPrev) $(`${prefix}-prev-label`).textContent = range(Math.max(0, p.offset - PAGE) + 1, p.offset);
+  if (hasNext) $(`${prefix}-next-label`).textContent = range(p.offset + p.count + 1, Math.min(p.offset + p.count + PAGE, p.total));
+}
+
+const optOutsUrl = () => `/api/opt-outs?limit=${PAGE}&offset=${optOutsOffset}`;
+
+/** The members opted out of alert texts, a page at a time (none: the section is hidden). @param {OptOutPage | null} p */
+function renderOptOuts(p) {
+  $('optout-list').hidden = p === null || p.total === 0;
+  if (p === null) return;
+  $('optout-title').textContent = `Opted out of alert texts (${p.total})`;
+  renderPages('optouts', p);
+  const key = JSON.stringify(p.members);
+  if (key === lastOptOutsKey) return;
+  lastOptOutsKey = key;
+  const body = $('optout-body');
+  clear(body);
+  for (const m of p.members) {
+    const tr = el('tr', 'nhsuk-table__row');
+    tr.dataset.member = String(m.memberId);
+    tr.append(cell('Name', m.name), cell('Organisation', m.organisation), cell('Phone', m.phone), cell('Since', m.optedOutAt ? when(m.optedOutAt) : 'not recorded'));
+    body.append(tr);
+  }
 }
 
 /** @param {number} n */
@@ -230,8 +259,8 @@ async function refresh() {
     /** @type {AlertList} */
     const list = await api('/api/alerts?limit=20');
     const n = wanted ?? list.alerts[0]?.number ?? null;
-    /** @type {[AlertDetail, RecipientPage] | null} */
     if (n !== current) recipientsOffset = 0;
+    /** @type {[AlertDetail, RecipientPage] | null} */
     const detail = n === null ? null : await Promise.all([api(`/api/alerts/${n}`), api(recipientsUrl(n))]);
     if (mine !== seq) return;
     // Acknowledgements can empty the page shown: go to the last page there is.
@@ -240,8 +269,17 @@ async function refresh() {
       detail[1] = await api(recipientsUrl(n));
       if (mine !== seq) return;
     }
+    /** @type {OptOutPage | null} */
+    let optOuts = list.optedOutMembers > 0 ? await api(optOutsUrl()) : null;
+    if (mine !== seq) return;
+    if (optOuts && optOuts.count === 0 && optOuts.total > 0 && optOutsOffset > 0) {
+      optOutsOffset = Math.floor((optOuts.total - 1) / PAGE) * PAGE;
+      optOuts = await api(optOutsUrl());
+      if (mine !== seq) return;
+    }
     current = n;
     renderList(list, n);
+    renderOptOuts(optOuts);
     if (detail) renderDetail(detail[0], detail[1]);
     else $('detail').hidden = true;
     problem('');
@@ -436,6 +474,20 @@ function turnPage(step) {
   lastRowsKey = '';
   void refresh();
 }
+/** @param {number} step */
+function turnOptOutPage(step) {
+  optOutsOffset = Math.max(0, optOutsOffset + step);
+  lastOptOutsKey = '';
+  void refresh();
+}
+$('optouts-prev').addEventListener('click', (e) => {
+  e.preventDefault();
+  turnOptOutPage(-PAGE);
+});
+$('optouts-next').addEventListener('click', (e) => {
+  e.preventDefault();
+  turnOptOutPage(PAGE);
+});
 $('nonresponders-prev').addEventListener('click', (e) => {
   e.preventDefault();
   turnPage(-PAGE);

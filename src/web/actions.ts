@@ -2,62 +2,60 @@
 // by an admin member named in the request (recorded as the raiser / sender, source "admin"). The
 // rules, texts and writers are the text conversation's (src/conversation/web.ts); this is the HTTP edge.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
 import { errorSchema, HttpError } from '../http/errors.js';
+import { StringEnum } from '../http/schema.js';
 import { performAction, previewAction, type WebAction } from '../conversation/web.js';
 
-interface ActionBody {
-  adminId: number;
-  kind: 'raise' | 'update' | 'allclear';
-  summary?: string;
-  exercise?: boolean;
-  thresholdMet?: boolean;
-  alert?: number;
-  text?: string;
-  previewedText?: string;
-}
+/** What the dashboard can do (WebAction's kinds). */
+const ACTION_KINDS = ['raise', 'update', 'allclear'] as const;
 
-const actionProperties = {
-  adminId: { type: 'integer', minimum: 1, description: 'The admin member acting: recorded as the raiser or sender, named in the texts.' },
-  kind: { type: 'string', enum: ['raise', 'update', 'allclear'] },
-  summary: { type: 'string', maxLength: 2000, description: 'raise: the description (3 to 600 characters, as by text).' },
-  exercise: { type: 'boolean', description: 'raise: an exercise (always one while exercise mode is on).' },
-  thresholdMet: { type: 'boolean', description: "raise: the admin's answer to the threshold question (false: not raised)." },
-  alert: { type: 'integer', minimum: 1, description: 'update/allclear: the alert number.' },
-  text: { type: 'string', maxLength: 2000, description: 'update: the text (required); allclear: optional words.' },
-} as const;
+const { adminId, kind, ...optional } = {
+  adminId: Type.Integer({ minimum: 1, description: 'The admin member acting: recorded as the raiser or sender, named in the texts.' }),
+  kind: StringEnum(ACTION_KINDS),
+  summary: Type.String({ maxLength: 2000, description: 'raise: the description (3 to 600 characters, as by text).' }),
+  exercise: Type.Boolean({ description: 'raise: an exercise (always one while exercise mode is on).' }),
+  thresholdMet: Type.Boolean({ description: "raise: the admin's answer to the threshold question (false: not raised)." }),
+  alert: Type.Integer({ minimum: 1, description: 'update/allclear: the alert number.' }),
+  text: Type.String({ maxLength: 2000, description: 'update: the text (required); allclear: optional words.' }),
+};
+const optionalProperties = Type.Partial(Type.Object(optional)).properties;
 
-const previewBody = { type: 'object', additionalProperties: false, required: ['adminId', 'kind'], properties: actionProperties } as const;
-const sendBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['adminId', 'kind', 'previewedText'],
-  properties: { ...actionProperties, previewedText: { type: 'string', maxLength: 4000, description: 'The text the preview showed: sent only if it is still what would go.' } },
-} as const;
-
-const previewSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    kind: { type: 'string', enum: ['raise', 'update', 'allclear'] },
-    text: { type: 'string', description: 'The text every recipient will get, word for word.' },
-    reach: { type: 'integer', description: 'Members it reaches now (not opted out; for a follow-up, the alert\'s recipients).' },
-    exercise: { type: 'boolean' },
-    alert: { type: 'integer', description: 'The alert followed up, or the number a raise will most likely get.' },
+const previewBody = Type.Object({ adminId, kind, ...optionalProperties }, { additionalProperties: false });
+type ActionBody = Static<typeof previewBody>;
+const sendBody = Type.Object(
+  {
+    adminId,
+    kind,
+    previewedText: Type.String({ maxLength: 4000, description: 'The text the preview showed: sent only if it is still what would go.' }),
+    ...optionalProperties,
   },
-} as const;
+  { additionalProperties: false },
+);
 
-const sentSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    alert: { type: 'integer', description: 'The alert raised or followed up.' },
-    recipients: { type: 'integer', description: 'Texts queued.' },
-    exercise: { type: 'boolean' },
-    message: { type: 'string', description: 'The confirmation the admin would have been texted.' },
-  },
-} as const;
+const previewSchema = Type.Partial(
+  Type.Object({
+    kind: StringEnum(ACTION_KINDS),
+    text: Type.String({ description: 'The text every recipient will get, word for word.' }),
+    reach: Type.Integer({ description: 'Members it reaches now (not opted out; for a follow-up, the alert\'s recipients).' }),
+    exercise: Type.Boolean(),
+    alert: Type.Integer({ description: 'The alert followed up, or the number a raise will most likely get.' }),
+  }),
+  { additionalProperties: false },
+);
+
+const sentSchema = Type.Partial(
+  Type.Object({
+    alert: Type.Integer({ description: 'The alert raised or followed up.' }),
+    recipients: Type.Integer({ description: 'Texts queued.' }),
+    exercise: Type.Boolean(),
+    message: Type.String({ description: 'The confirmation the admin would have been texted.' }),
+  }),
+  { additionalProperties: false },
+);
 
 const described = (description: string) => ({ ...errorSchema, description });
 const errors = {
@@ -98,7 +96,10 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
     return m;
   };
 
-  app.post<{ Body: ActionBody }>('/api/actions/preview', {
+  // Body and reply types come from the schemas above.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post('/api/actions/preview', {
     schema: {
       summary: 'Preview a raise, UPDATE or ALLCLEAR: the exact text and its reach, checked by the text conversation\'s rules; nothing is sent',
       tags: ['alerts'],
@@ -112,7 +113,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
     return r.preview;
   });
 
-  app.post<{ Body: ActionBody }>('/api/actions/send', {
+  api.post('/api/actions/send', {
     schema: {
       summary: 'Send a previewed raise, UPDATE or ALLCLEAR (409 if what would go differs from previewedText)',
       tags: ['alerts'],
@@ -122,7 +123,7 @@ export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps
   }, async (req) => {
     const admin = await adminMember(req.body.adminId, req.actor);
     const a = action(req.body);
-    const r = await db.transaction().execute((trx) => performAction(trx, config, admin, a, req.body.previewedText ?? '', deps.clock()));
+    const r = await db.transaction().execute((trx) => performAction(trx, config, admin, a, req.body.previewedText, deps.clock()));
     if (!r.ok) throw new HttpError(CODES[r.status], r.reason);
     deps.outboxSignal?.touch();
     if (a.kind === 'raise') deps.metrics.alertRaised('admin', r.exercise);

@@ -102,7 +102,7 @@ async function membersAdd(config: Config, argv: string[]): Promise<number> {
     console.error(`Not added: ${checked.reason}`);
     return 1;
   }
-  const m = await withDatabase(config, ({ db }) => createMember(db, checked.value));
+  const m = await withDatabase(config, ({ db }) => createMember(db, checked.value, new Date()));
   console.log(`Added member ${m.id}: ${m.name} (${m.phone})${m.role === 'admin' ? ', admin' : ''}`);
   return 0;
 }
@@ -119,7 +119,7 @@ async function membersImport(config: Config, argv: string[]): Promise<number> {
     console.error(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return 1;
   }
-  const r = await withDatabase(config, ({ db }) => importMembers(db, csv, config.defaultCountry));
+  const r = await withDatabase(config, ({ db }) => importMembers(db, csv, config.defaultCountry, new Date()));
   console.log(`${file}: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected`);
   for (const row of r.rows) if (row.outcome === 'rejected') console.log(`  row ${row.row}: ${row.reason}`);
   if (r.rejected > 0) console.error(`${r.rejected} row${r.rejected > 1 ? 's were' : ' was'} not imported (the others were saved).`);

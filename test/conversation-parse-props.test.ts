@@ -6,7 +6,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { parseCommand, plainText, trimEdges, type CommandKind } from '../src/conversation/parse.js';
 
-const KINDS: ReadonlySet<CommandKind> = new Set(['raise', 'yes', 'no', 'confirm', 'cancel', 'ack', 'status', 'help', 'stop', 'start', 'update', 'allclear', 'situation', 'text']);
+const KINDS: ReadonlySet<CommandKind> = new Set(['raise', 'yes', 'no', 'confirm', 'cancel', 'ack', 'status', 'help', 'stop', 'start', 'join', 'update', 'allclear', 'situation', 'text']);
 
 // Any UTF-16 code unit, lone surrogates included (Vonage sends them; cleanText replaces them later).
 const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));

@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { advisoryFor, answerAdvisory } from '../advisories/respond.js';
 import { advisoryHeader, advisorySummary } from '../advisories/report.js';
 import type { Answer } from '../advisories/response.js';
+import { markVerified } from '../directory/verification.js';
 
 /** An advisory answer's reply; null when the number turned out not to be an advisory. */
 async function advisoryReply(trx: Tx, member: Member, n: number, answer: Answer, words: string, now: Date): Promise<string[] | null> {
@@ -81,6 +82,8 @@ export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: M
     case 'optIn':
       await setOptedOut(trx, member.id, false, now);
       return [];
+    case 'verify':
+      return [replies.joined(await markVerified(trx, member.id, now), member.opted_out)];
     case 'createAlert': {
       const { alert, recipientCount } = await createAlert(
         trx,

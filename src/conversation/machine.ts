@@ -33,6 +33,7 @@ export type Effect =
   | { kind: 'status'; alert: number | null }
   | { kind: 'optOut' }
   | { kind: 'optIn' }
+  | { kind: 'verify' }
   | { kind: 'sendUpdate'; alert: number; text: string }
   | { kind: 'allClear'; alert: number; text: string }
   | { kind: 'situation'; situation: SituationWord; alert: number | null; text: string };
@@ -214,7 +215,7 @@ const ackOut = (state: ConversationState, cmd: Command & { kind: 'ack' }): StepR
 
 /**
  * The conversation table. `state` null means not loaded yet: the plan then says only whether the
- * step reads it (ACK <n>, STATUS, STOP and START never do, so the ACK path stays light).
+ * step reads it (ACK <n>, STATUS, STOP, START and JOIN never do, so the ACK path stays light).
  */
 export function stepPlan(state: ConversationState | null, cmd: Command, now: Date): StepPlan {
   // Any time, in any state, leaving an in-progress raise as it was.
@@ -226,6 +227,8 @@ export function stepPlan(state: ConversationState | null, cmd: Command, now: Dat
       return stateless(() => out(kept, replies.stopped(), [{ kind: 'optOut' }]));
     case 'start':
       return stateless(() => out(kept, replies.started(), [{ kind: 'optIn' }]));
+    case 'join':
+      return stateless(() => out(kept, null, [{ kind: 'verify' }]));
     case 'ack':
       if (!cmd.loose) return stateless(() => ackOut(kept, cmd));
       break;

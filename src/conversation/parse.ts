@@ -23,6 +23,8 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'stop' }
   | { kind: 'start' }
+  /** JOIN: the reply to the welcome text, verifying the member's number (not YES: that answers a raise). */
+  | { kind: 'join' }
   | { kind: 'update'; alert: number | null; text: string }
   | { kind: 'allclear'; alert: number | null; text: string }
   /** AFFECTED / NOT AFFECTED / NEED HELP [n] [words]: how it is at the member's organisation. */
@@ -56,6 +58,7 @@ const WORDS = new Map<string, Command>([
   ['UNSUBSCRIBE', { kind: 'stop' }],
   ['START', { kind: 'start' }],
   ['UNSTOP', { kind: 'start' }],
+  ['JOIN', { kind: 'join' }],
 ]);
 
 const ACK = new RegExp(String.raw`^(ACK|ACKNOWLEDGE|ACKNOWLEDGED)(?:${NUM})?(?:\b(.*))?$`, 's');

@@ -111,6 +111,10 @@ export const replies = {
   advisoryStatusAdminsOnly: (alert: number) => `STATUS for advisory #${alert} is for admins. Send HELP for the commands.`,
 
   // opt out
+  /** JOIN, the reply to the welcome text: the number is verified (alerts never waited for it). */
+  joined: (outcome: 'verified' | 'already', optedOut: boolean) =>
+    (outcome === 'verified' ? 'Thank you: your number is confirmed for Batsignal alerts.' : 'Your number is already confirmed for Batsignal alerts.') +
+    (optedOut ? ' You have opted out of alert texts: text START to get them.' : ' Text HELP for the commands.'),
   stopped: () => 'You will no longer get Batsignal alert texts. Text START to rejoin.',
   started: () => 'You will get Batsignal alert texts again. Text STOP to opt out.',
 

@@ -58,6 +58,10 @@ export interface MembersTable {
   opted_out_at: NullableTimestamp;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** When the member replied JOIN to the welcome (migration 500); null: not verified. */
+  verified_at: NullableTimestamp;
+  /** When the welcome text was last queued (migration 500); null: never sent. */
+  welcomed_at: NullableTimestamp;
 }
 
 export interface ConversationsTable {
@@ -111,8 +115,8 @@ export type AlertKind = 'peer' | 'advisory';
 
 export type Channel = 'sms' | 'email' | 'forum';
 export type OutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'held';
-/** reply: conversation replies; alert/reminder/update/allclear: alert traffic. */
-export type OutboxKind = 'reply' | 'alert' | 'reminder' | 'update' | 'allclear' | AdvisoryOutboxKind;
+/** reply: conversation replies; alert/reminder/update/allclear: alert traffic; welcome: a new member's verification text (migration 500). */
+export type OutboxKind = 'reply' | 'alert' | 'reminder' | 'update' | 'allclear' | 'welcome' | AdvisoryOutboxKind;
 /** Advisory traffic (migration 200): the advisory itself, the half-window reminder, the deadline escalation. */
 export type AdvisoryOutboxKind = 'advisory' | 'advisory_reminder' | 'advisory_escalation';
 

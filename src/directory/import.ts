@@ -4,6 +4,7 @@
 // 5,000 rows take ~0.35 s end to end (bench/import.bench.ts, busy 2-core machine): ~50 ms reading
 // the CSV, ~150 ms checking numbers with libphonenumber-js, the rest PostgreSQL and HTTP.
 //
+// New numbers get the welcome text (src/directory/verification.ts) in the import's transaction.
 // Import never touches opted_out: STOP and START are the member's own choice, and a spreadsheet
 // exported last month must not text someone who has since opted out.
 import { sql } from 'kysely';
@@ -12,6 +13,7 @@ import type { Database } from '../db/connect.js';
 import { HttpError } from '../http/errors.js';
 import { parseMemberCsv, type ImportOutcome } from './csv.js';
 import { checkMember, type MemberFields } from './validate.js';
+import { queueWelcomes } from './verification.js';
 
 export type { ImportOutcome };
 
@@ -85,7 +87,8 @@ function candidates(text: string, country: CountryCode) {
 
 const text = (xs: (string | null)[]) => sql`${xs}::text[]`;
 
-export async function importMembers(db: Database, csv: string, country: CountryCode): Promise<ImportReport> {
+/** Imports the file; every number new to the registry is sent the welcome, in the same transaction (never again on a re-import). */
+export async function importMembers(db: Database, csv: string, country: CountryCode, now: Date): Promise<ImportReport> {
   const { withForum, withOrg, withRole, good, rejected } = candidates(csv, country);
   const report: ImportRow[] = [...rejected];
 
@@ -149,6 +152,7 @@ export async function importMembers(db: Database, csv: string, country: CountryC
         RETURNING m.phone, m.id, (m.xmax = 0) AS inserted
       `.execute(trx);
       const outcome = new Map(written.rows.map((w) => [w.phone, w]));
+      await queueWelcomes(trx, written.rows.filter((w) => w.inserted).map((w) => w.id), now);
       // Rows the WHERE left alone come back from nowhere: look their ids up in one query.
       const untouched = rows.filter((r) => !outcome.has(r.member.phone)).map((r) => r.member.phone);
       const ids = untouched.length === 0 ? [] : (await sql<{ phone: string; id: number }>`

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
 import { errorSchema, HttpError, type ErrorCode } from '../http/errors.js';
-import { createMember, deleteMember, getMember, listMembers, updateMember, type MemberPatch } from './store.js';
+import { createMember, deleteMember, getMember, listMembers, resendWelcome, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
 import { decodeCsv } from './csv.js';
 import * as v from './validate.js';
@@ -92,7 +92,8 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
       const limit = Number(q.limit ?? 100);
       const offset = Number(q.offset ?? 0);
       const optedOut = q.optedOut === undefined ? undefined : q.optedOut === 'true';
-      const page = await listMembers(db, { role: q.role, optedOut, search: q.search, limit, offset }, deps.config.defaultCountry);
+      const verified = q.verified === undefined ? undefined : q.verified === 'true';
+      const page = await listMembers(db, { role: q.role, optedOut, verified, undeliverable: q.undeliverable === 'true', search: q.search, limit, offset }, deps.config.defaultCountry);
       return { ...page, limit, offset };
     },
   );
@@ -120,7 +121,8 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
         forumUsername: p.forumUsername ?? null,
         odsCode: p.odsCode ?? null,
         contactRole: p.contactRole ?? 'member',
-      });
+      }, deps.clock());
+      deps.outboxSignal?.touch(); // the welcome text
       return reply.code(201).header('Location', `/api/members/${member.id}`).send(member);
     },
   );
@@ -131,7 +133,31 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
       onRequest: json,
       schema: { summary: 'Change a member (only the fields sent)', tags: ['members'], params: s.idParams, body: s.patchBody, response: { 200: s.memberSchema, ...errors } },
     },
-    async (req) => updateMember(db, Number(req.params.id), patchFrom(req.body, deps), deps.clock()),
+    async (req) => {
+      const m = await updateMember(db, Number(req.params.id), patchFrom(req.body, deps), deps.clock());
+      if (req.body.phone !== undefined) deps.outboxSignal?.touch(); // a new number's welcome
+      return m;
+    },
+  );
+
+  api.post(
+    '/api/members/:id/welcome',
+    {
+      onRequest: auth,
+      schema: {
+        summary: 'Send the welcome text again (asks the member to reply JOIN to verify their number); never to a member who has opted out',
+        tags: ['members'],
+        params: s.idParams,
+        response: { 200: s.memberSchema, ...errors },
+      },
+    },
+    async (req) => {
+      const r = await resendWelcome(db, Number(req.params.id), deps.clock());
+      if (r.outcome === 'optedOut') throw new HttpError('opted_out', `${r.member.name} has opted out of texts (STOP): nothing was sent. They can text START to rejoin.`);
+      deps.outboxSignal?.touch();
+      req.log.info({ member: r.member.id }, 'welcome sent again');
+      return r.member;
+    },
   );
 
   api.delete(
@@ -163,6 +189,10 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
         response: { 200: s.importReportSchema, ...errors },
       },
     },
-    async (req) => importMembers(db, req.body, deps.config.defaultCountry),
+    async (req) => {
+      const report = await importMembers(db, req.body, deps.config.defaultCountry, deps.clock());
+      if (report.added > 0) deps.outboxSignal?.touch(); // the new members' welcomes
+      return report;
+    },
   );
 }

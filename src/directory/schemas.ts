@@ -50,6 +50,8 @@ export const listQuery = Type.Partial(
   Type.Object({
     role: StringEnum(ROLES, { description: 'Only members with this role.' }),
     optedOut: StringEnum(['true', 'false'], { description: 'Only opted-out (true) or opted-in (false) members.' }),
+    verified: StringEnum(['true', 'false'], { description: 'Only members who replied JOIN to the welcome (true) or who have not (false).' }),
+    undeliverable: StringEnum(['true', 'false'], { description: 'true: only members whose last text failed (a failed receipt or refused by the provider).' }),
     search: str('Part of a name, organisation, email or forum username; or a phone number in any format, or its last digits.', {
       maxLength: 200,
     }),
@@ -75,6 +77,19 @@ export const memberSchema = Type.Partial(
     optedOutAt: Nullable(DateTime('When they opted out, or null.')),
     createdAt: DateTime('When the member was added.'),
     updatedAt: DateTime('When the member was last changed.'),
+    verifiedAt: Nullable(DateTime('When the member replied JOIN to the welcome text (their number is verified), or null. Alerts go to unverified members too.')),
+    welcomedAt: Nullable(DateTime('When the welcome text was last sent, or null.')),
+    lastText: Nullable(
+      Type.Object(
+        {
+          outcome: StringEnum(['delivered', 'failed'], { description: 'delivered (receipt) or failed (failed receipt, or refused by the provider).' }),
+          at: DateTime('When the outcome was known.'),
+          error: nullableStr('Why it failed, as the provider said, or null.'),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'The last text to the member with a final outcome, or null. outcome failed: the number looks undeliverable.' },
+    ),
   }),
   { additionalProperties: false, description: 'A member of the network.' },
 );

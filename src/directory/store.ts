@@ -2,11 +2,12 @@
 // (validate.ts); this module maps database conflicts to 409s and rows to the API's shape.
 import { sql, type Selectable } from 'kysely';
 import type { CountryCode } from 'libphonenumber-js';
-import type { Database } from '../db/connect.js';
+import type { Database, Tx } from '../db/connect.js';
 import type { MembersTable, Role } from '../db/schema.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { normalisePhone } from './phone.js';
 import type { MemberFields } from './validate.js';
+import { lastTexts, queueWelcomes, undeliverableSql } from './verification.js';
 
 /** What the API shows: the stored fields plus identity, opt-out and times. */
 export interface MemberView extends MemberFields {
@@ -15,6 +16,12 @@ export interface MemberView extends MemberFields {
   optedOutAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** When they replied JOIN to the welcome; null: not verified (alerts still go to them). */
+  verifiedAt: Date | null;
+  /** When the welcome was last sent; null: never. */
+  welcomedAt: Date | null;
+  /** The last text to them with a final outcome; null: none yet. 'failed': the number looks undeliverable. */
+  lastText: { outcome: 'delivered' | 'failed'; at: Date; error: string | null } | null;
 }
 
 export function memberView(r: Selectable<MembersTable>): MemberView {
@@ -32,12 +39,29 @@ export function memberView(r: Selectable<MembersTable>): MemberView {
     optedOutAt: r.opted_out_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    verifiedAt: r.verified_at,
+    welcomedAt: r.welcomed_at,
+    lastText: null,
   };
+}
+
+/** The views with each member's last text outcome filled in (one query). */
+export async function withLastTexts(db: Database | Tx, views: MemberView[]): Promise<MemberView[]> {
+  const last = await lastTexts(db, views.map((v) => v.id));
+  for (const v of views) {
+    const l = last.get(v.id);
+    v.lastText = l ? { outcome: l.failed ? 'failed' : 'delivered', at: l.at, error: l.failed ? l.error : null } : null;
+  }
+  return views;
 }
 
 export interface MemberFilter {
   role?: Role | undefined;
   optedOut?: boolean | undefined;
+  /** true: replied JOIN; false: not (yet). */
+  verified?: boolean | undefined;
+  /** true: only members whose last text failed. */
+  undeliverable?: boolean | undefined;
   /** Part of a name, organisation, email or forum username; or a phone number in any format. */
   search?: string | undefined;
   limit: number;
@@ -54,6 +78,8 @@ export async function listMembers(
   let q = db.selectFrom('members');
   if (f.role) q = q.where('role', '=', f.role);
   if (f.optedOut !== undefined) q = q.where('opted_out', '=', f.optedOut);
+  if (f.verified !== undefined) q = q.where('verified_at', f.verified ? 'is not' : 'is', null);
+  if (f.undeliverable) q = q.where(undeliverableSql);
   const search = f.search?.trim();
   if (search) {
     const like = likePattern(search);
@@ -75,13 +101,13 @@ export async function listMembers(
     q.selectAll().orderBy('name').orderBy('id').limit(f.limit).offset(f.offset).execute(),
     q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
-  return { members: rows.map(memberView), total: Number(count.n) };
+  return { members: await withLastTexts(db, rows.map(memberView)), total: Number(count.n) };
 }
 
 export async function getMember(db: Database, id: number): Promise<MemberView> {
   const row = await db.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`Member ${id}`);
-  return memberView(row);
+  return (await withLastTexts(db, [memberView(row)]))[0]!;
 }
 
 /** 23505 on members' unique columns -> a 409 that says which value is taken (never logged). */
@@ -112,9 +138,11 @@ async function assertForumUsernameFree(db: Database, username: string | null | u
   }
 }
 
-export async function createMember(db: Database, m: MemberFields): Promise<MemberView> {
+/** Adds the member and queues their welcome text in the same transaction (src/directory/verification.ts). */
+export async function createMember(db: Database, m: MemberFields, now: Date): Promise<MemberView> {
   await assertForumUsernameFree(db, m.forumUsername);
-  const row = await db
+  const row = await db.transaction().execute(async (trx) => {
+    const added = await trx
     .insertInto('members')
     .values({
       name: m.name,
@@ -127,16 +155,22 @@ export async function createMember(db: Database, m: MemberFields): Promise<Membe
       contact_role: m.contactRole,
     })
     .returningAll()
-    .executeTakeFirstOrThrow()
-    .catch((err) => conflict(err, m));
+    .executeTakeFirstOrThrow();
+    await queueWelcomes(trx, [added.id], now);
+    return trx.selectFrom('members').selectAll().where('id', '=', added.id).executeTakeFirstOrThrow();
+  }).catch((err) => conflict(err, m));
   return memberView(row);
 }
 
 export type MemberPatch = Partial<MemberFields> & { optedOut?: boolean };
 
+/** A new phone number is a new number to verify: its verification starts again, with a welcome to it. */
 export async function updateMember(db: Database, id: number, p: MemberPatch, now: Date): Promise<MemberView> {
   await assertForumUsernameFree(db, p.forumUsername, id);
-  const row = await db
+  const row = await db.transaction().execute(async (trx) => {
+    const before = p.phone === undefined ? undefined : await trx.selectFrom('members').select('phone').where('id', '=', id).forUpdate().executeTakeFirst();
+    const newNumber = before !== undefined && before.phone !== p.phone;
+    const updated = await trx
     .updateTable('members')
     .set((eb) => ({
       ...(p.name !== undefined && { name: p.name }),
@@ -159,14 +193,29 @@ export async function updateMember(db: Database, id: number, p: MemberPatch, now
           .else(null)
           .end(),
       }),
+      ...(newNumber && { verified_at: null, welcomed_at: null }),
       updated_at: now,
     }))
     .where('id', '=', id)
     .returningAll()
-    .executeTakeFirst()
-    .catch((err) => conflict(err, p));
+    .executeTakeFirst();
+    if (!updated || !newNumber) return updated;
+    await queueWelcomes(trx, [id], now);
+    return trx.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }).catch((err) => conflict(err, p));
   if (!row) throw notFound(`Member ${id}`);
-  return memberView(row);
+  return (await withLastTexts(db, [memberView(row)]))[0]!;
+}
+
+/** Sends the welcome again (an admin's button): 'sent', or 'optedOut' (nothing sent: STOP is honoured). */
+export async function resendWelcome(db: Database, id: number, now: Date): Promise<{ outcome: 'sent' | 'optedOut'; member: MemberView }> {
+  return db.transaction().execute(async (trx) => {
+    const exists = await trx.selectFrom('members').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!exists) throw notFound(`Member ${id}`);
+    const sent = await queueWelcomes(trx, [id], now, { resend: true });
+    const row = await trx.selectFrom('members').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return { outcome: sent.length > 0 ? 'sent' : 'optedOut', member: (await withLastTexts(trx, [memberView(row)]))[0]! };
+  });
 }
 
 /** Deliveries cascade; outbox rows keep their history with member_id set null (schema). */

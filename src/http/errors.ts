@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   conflict: { status: 409, meaning: 'The data changed underneath the request; nothing was saved, try again.' },
   phone_taken: { status: 409, meaning: 'Another member already has this phone number.' },
   forum_username_taken: { status: 409, meaning: 'Another member already has this forum username.' },
+  opted_out: { status: 409, meaning: 'The member has opted out of texts (STOP): the welcome text was not sent.' },
   ods_code_taken: { status: 409, meaning: 'An organisation with this ODS code is already in the directory.' },
   organisation_in_use: { status: 409, meaning: 'The organisation is still referred to (members, child or supported organisations).' },
   too_many_raises: { status: 429, meaning: 'The admin has raised the most alerts allowed in an hour (MAX_RAISES_PER_HOUR).' },

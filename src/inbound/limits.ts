@@ -6,7 +6,7 @@
 // CONFIRM, ACK), far below both caps. Texts over the cap are stored (outcome 'ignored'), logged,
 // and not answered. A spoofed sender can fill a member's cap, so the cap only ever silences what
 // a loop sends (unrecognised text, HELP, STATUS...): a member's own commands that change something
-// (ACK, AFFECTED/NOT AFFECTED/NEED HELP, CONFIRM, UPDATE, ALLCLEAR, STOP, START; passesLoopCap) are always read, and a wrong
+// (ACK, AFFECTED/NOT AFFECTED/NEED HELP, CONFIRM, UPDATE, ALLCLEAR, STOP, START, JOIN; passesLoopCap) are always read, and a wrong
 // CONFIRM code still counts against the three tries.
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
@@ -14,7 +14,7 @@ import { parseCommand, type CommandKind } from '../conversation/parse.js';
 
 export const LIMITS = { perMinute: 10, perHour: 60 } as const;
 
-const ALWAYS_READ: ReadonlySet<CommandKind> = new Set(['ack', 'situation', 'confirm', 'update', 'allclear', 'stop', 'start']);
+const ALWAYS_READ: ReadonlySet<CommandKind> = new Set(['ack', 'situation', 'confirm', 'update', 'allclear', 'stop', 'start', 'join']);
 
 /** Commands read even over the loop cap (their replies are sent only when they acted: handle.ts). */
 export const passesLoopCap = (text: string): boolean => ALWAYS_READ.has(parseCommand(text).kind);

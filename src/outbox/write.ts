@@ -13,6 +13,8 @@ export const PRIORITY_REPLY = 0; // a member's own conversation goes ahead of a 
 export const PRIORITY_BROADCAST = 1;
 /** Replies to unknown numbers: behind every broadcast, so a flood of strangers never delays an alert. */
 export const PRIORITY_STRANGER = 2;
+/** Welcome texts to new members: behind every broadcast too, so importing 5,000 members never delays an alert. */
+export const PRIORITY_WELCOME = 2;
 
 export interface OutgoingSms {
   memberId: number | null;
@@ -66,6 +68,19 @@ export function smsRowsFrom(kind: BroadcastKind, alertNumber: number | 'per row'
   return sql`
       INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
       SELECT 'sms', ${kind}, ${PRIORITY_BROADCAST}, ${alertNumber === 'per row' ? sql`r.alert_number` : alertNumber}, r.member_id, r.recipient, r.body, ${now}, ${now}
+      FROM (${recipients}) AS r
+      RETURNING id, member_id`;
+}
+
+/**
+ * Welcome texts (kind 'welcome', no alert), inside the caller's statement: one row per row of
+ * `recipients`, a SELECT yielding `member_id`, `recipient` (E.164) and `body`, at PRIORITY_WELCOME.
+ * Set-based, so an import of any size is one statement (src/directory/verification.ts).
+ */
+export function welcomeRowsFrom(now: Date, recipients: RawBuilder<unknown>): RawBuilder<{ id: string; member_id: number }> {
+  return sql`
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, created_at, next_attempt_at)
+      SELECT 'sms', 'welcome', ${PRIORITY_WELCOME}, NULL, r.member_id, r.recipient, r.body, ${now}, ${now}
       FROM (${recipients}) AS r
       RETURNING id, member_id`;
 }

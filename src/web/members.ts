@@ -40,8 +40,15 @@ ${SIGNIN_FORM('Show members')}
         <option value="">Any</option><option value="true">Opted out (STOP)</option><option value="false">Receiving alerts</option>
       </select>
     </div>
+    <div class="nhsuk-form-group bs-filters__item">
+      <label class="nhsuk-label" for="filter-number">Phone number</label>
+      <select class="nhsuk-select" id="filter-number" name="number">
+        <option value="">Any</option><option value="unverified">Not confirmed (no JOIN yet)</option><option value="undeliverable">Last text failed</option><option value="verified">Confirmed</option>
+      </select>
+    </div>
     <button class="nhsuk-button nhsuk-button--secondary bs-filters__item" type="submit">Search</button>
   </form>
+  <p class="nhsuk-body-s" id="verification-summary" hidden></p>
 
   <p class="nhsuk-body bs-toolbar">
     <button class="nhsuk-button bs-toolbar__item" type="button" id="add">Add a member</button>

@@ -86,6 +86,9 @@ export interface Member {
   optedOutAt: string | null;
   createdAt: string;
   updatedAt: string;
+  verifiedAt: string | null;
+  welcomedAt: string | null;
+  lastText: { outcome: 'delivered' | 'failed'; at: string; error: string | null } | null;
 }
 export interface MemberPage {
   members: Member[];

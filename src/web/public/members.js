@@ -57,6 +57,10 @@ function query() {
   if (role) q.set('role', role);
   const optedOut = input('filter-optout').value;
   if (optedOut) q.set('optedOut', optedOut);
+  const number = input('filter-number').value;
+  if (number === 'unverified') q.set('verified', 'false');
+  else if (number === 'verified') q.set('verified', 'true');
+  else if (number === 'undeliverable') q.set('undeliverable', 'true');
   return q;
 }
 
@@ -68,9 +72,34 @@ async function load() {
     if (mine !== seq) return;
     total = data.total;
     render(data);
+    await summarise(mine);
     $('updated').textContent = `Loaded ${new Date().toLocaleTimeString('en-GB')}.`;
   } catch (err) {
     if (mine === seq) handle(err);
+  }
+}
+
+/** How many numbers are not confirmed, and how many look undeliverable (two counts, one row each). @param {number} mine */
+async function summarise(mine) {
+  /** @type {[MemberPage, MemberPage]} */
+  const [unverified, undeliverable] = await Promise.all([api('/api/members?verified=false&limit=1'), api('/api/members?undeliverable=true&limit=1')]);
+  if (mine !== seq) return;
+  const parts = [];
+  if (unverified.total > 0) parts.push(`${unverified.total} ${unverified.total === 1 ? 'member has' : 'members have'} not confirmed their number (no JOIN reply to the welcome text yet)`);
+  if (undeliverable.total > 0) parts.push(`the last text to ${undeliverable.total} ${undeliverable.total === 1 ? 'member' : 'members'} failed`);
+  $('verification-summary').hidden = parts.length === 0;
+  $('verification-summary').textContent = parts.length === 0 ? '' : `${parts.join('; ')}. Alerts still go to them. Filter by phone number to see who, and send the welcome again.`.replace(/^./, (c) => c.toUpperCase());
+}
+
+/** The welcome text again (the member replies JOIN to confirm). @param {Member} m */
+async function resend(m) {
+  problem('');
+  try {
+    await api(`/api/members/${m.id}/welcome`, { method: 'POST' });
+    notice(`Welcome text sent again to ${m.name} (${national(m.phone)}). Their number is confirmed when they reply JOIN.`);
+    await load();
+  } catch (err) {
+    handle(err);
   }
 }
 
@@ -82,6 +111,7 @@ function render(data) {
   for (const m of data.members) {
     const tr = el('tr', 'nhsuk-table__row');
     tr.dataset.member = String(m.id);
+    const failed = m.lastText?.outcome === 'failed';
     tr.append(cell('Name', span(m.name, m.email ? el('span', 'nhsuk-body-s bs-block', m.email) : null)));
     tr.append(cell('Organisation', m.organisation));
     const tel = el('a', null, national(m.phone));
@@ -94,6 +124,10 @@ function render(data) {
           m.role === 'admin' ? tag('Admin', 'blue') : null,
           m.optedOut ? tag('Opted out', 'grey') : null,
           m.optedOut && m.optedOutAt ? el('span', 'nhsuk-body-s', `since ${when(m.optedOutAt)}`) : null,
+          m.verifiedAt ? null : tag('Not confirmed', 'yellow'),
+          !m.verifiedAt && m.welcomedAt ? el('span', 'nhsuk-body-s', `welcome sent ${when(m.welcomedAt)}`) : null,
+          failed ? tag('Last text failed', 'red') : null,
+          failed && m.lastText?.error ? el('span', 'nhsuk-body-s', `(${m.lastText.error})`) : null,
         ),
       ),
     );
@@ -107,6 +141,14 @@ function render(data) {
     remove.addEventListener('click', () => askDelete(m));
     const actions = el('span', 'bs-toolbar');
     actions.append(edit, remove);
+    if ((!m.verifiedAt || failed) && !m.optedOut) {
+      const again = el('button', 'nhsuk-button nhsuk-button--secondary nhsuk-button--small bs-toolbar__item', 'Resend welcome');
+      again.type = 'button';
+      again.dataset.action = 'resend-welcome';
+      again.setAttribute('aria-label', `Resend welcome to ${m.name}`);
+      again.addEventListener('click', () => void resend(m));
+      actions.append(again);
+    }
     tr.append(cell('Actions', actions));
     body.append(tr);
   }
@@ -278,7 +320,7 @@ form('filters').addEventListener('submit', (e) => {
   offset = 0;
   void load();
 });
-for (const id of ['filter-role', 'filter-optout']) {
+for (const id of ['filter-role', 'filter-optout', 'filter-number']) {
   $(id).addEventListener('change', () => {
     offset = 0;
     void load();

@@ -215,3 +215,31 @@ t.test('a reply posted but not answered (timeout) is found by its marker, not po
   t.match(failed, [{ kind: 'alert' }, { kind: 'allclear', last_error: /topic of alert #2 was never created/ }]);
   t.equal(replies(forum).length, 1);
 });
+
+t.test('a topic held for a moderator: the reply waits (attempts given back) and is posted once the topic is approved', async (t) => {
+  const { db, forum, config } = await setup(t);
+  const [adminId] = await addMembers(db, [{ name: 'Alex Admin', phone: '+447700900500', organisation: 'Northtown', role: 'admin' }, ...memberSpecs(2)]);
+  const admin = await db.selectFrom('members').selectAll().where('id', '=', adminId!).executeTakeFirstOrThrow();
+  forum.next('post', { kind: 'enqueued' });
+  const n = await db.transaction().execute(async (trx) =>
+    (await createAlert(trx, { raiserId: admin.id, raiserName: admin.name, raiserOrg: admin.organisation, summary: 'Phishing wave with invoice lure', exercise: false, source: 'admin' }, new Date(), otherChannels(config))).alert.number);
+  await db.transaction().execute((trx) => sendFollowUp(trx, 'update', admin, n, 'Do not open the invoices', new Date(), otherChannels(config)));
+  run(t, db, forumSender(db, config));
+
+  // The topic is held; the reply asks for it again and again without using up its attempts (maxAttempts 5 here).
+  t.ok(await until(async () => forum.requests.filter((r) => r.startsWith('GET /t/external_id/')).length >= 8), 'the reply keeps looking for the topic');
+  const waiting = await db.selectFrom('outbox').select(['state', 'attempts', 'last_error']).where('channel', '=', 'forum').where('kind', '=', 'update').executeTakeFirstOrThrow();
+  t.not(waiting.state, 'failed', 'not given up although it looked more times than its attempts allow');
+  t.ok(waiting.attempts <= 1);
+  t.match(waiting.last_error, /held for a moderator/);
+  t.equal(forum.pendingPosts.length, 1);
+
+  // A moderator approves: the topic now exists under the alert's external_id.
+  const externalId = forum.pendingPosts[0]!.externalId!;
+  forum.topics.push({ id: 900, slug: 'phishing-wave', title: forum.pendingPosts[0]!.title, raw: 'approved topic body text', category: 7, externalId, username: forum.apiUsername, replies: [] });
+  t.same(await settled(db, 'forum'), { sent: 2 });
+  t.equal(forum.topics[0]!.replies.length, 1, 'one reply, in the approved topic');
+  t.match(forum.topics[0]!.replies[0]!.raw, /> Do not open the invoices/);
+  const alert = await db.selectFrom('alerts').select('forum_topic_id').where('number', '=', n).executeTakeFirstOrThrow();
+  t.equal(alert.forum_topic_id, 900, 'the approved topic is recorded on the alert');
+});

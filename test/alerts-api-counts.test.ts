@@ -8,7 +8,9 @@ import { deliver, inboundParams } from './helpers/phone.js';
 import { alertCounts } from '../src/alerts/counts.js';
 import type { Database } from '../src/db/connect.js';
 
-const ACK_AT = new Date('2026-11-23T09:02:00Z');
+// Two minutes after the raise, now (to the minute): the signed webhooks' timestamps must be within the replay window.
+const T0 = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+const ACK_AT = new Date(T0.getTime() + 2 * 60_000);
 
 /** Deliveries rows of this alert with and without an acknowledgement, counted in SQL (not by the API). */
 async function ackedRows(db: Database, n: number): Promise<{ acked: number; unacked: number }> {
@@ -22,8 +24,8 @@ t.test('200 members ACK by text at once (each twice): counts match the replies a
   const { db } = await freshDatabase(t, 30);
   const specs = memberSpecs(250);
   const ids = await addMembers(db, specs);
-  const n = await raiseAlert(db, new Date('2026-11-23T09:00:00Z'));
-  await markSent(db, n, new Date('2026-11-23T09:01:00Z'), { receipt: 'delivered' });
+  const n = await raiseAlert(db, T0);
+  await markSent(db, n, new Date(T0.getTime() + 60_000), { receipt: 'delivered' });
   const app = await adminApp(db, () => ACK_AT);
   t.teardown(() => app.close());
 

@@ -13,6 +13,8 @@ import type { Converse } from '../src/inbound/pipeline.js';
 import { freshDatabase } from './helpers/db.js';
 import { inboundParams, simulatedPhone } from './helpers/phone.js';
 
+/** The tests' clock starts now, to the minute; each test moves it on explicitly. */
+const T0 = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const SECRET = 'inbound-test-secret';
 const MEMBER = '+447700900001';
 
@@ -20,7 +22,8 @@ const MEMBER = '+447700900001';
 async function setup(t: Test) {
   const { db } = await freshDatabase(t);
   const config = loadConfig({ VONAGE_SIGNATURE_SECRET: SECRET, BATSIGNAL_NUMBER: '447700900000', CONCAT_TIMEOUT_SECONDS: '30' });
-  const time = { now: new Date('2026-11-23T10:00:00Z'), advance: (s: number) => (time.now = new Date(time.now.getTime() + s * 1000)) };
+  // Starts at the real time (to the minute): the webhooks' signed timestamps must be within the replay window.
+  const time = { now: new Date(T0), advance: (s: number) => (time.now = new Date(time.now.getTime() + s * 1000)) };
   const heard: { member: string; text: string; at: Date }[] = [];
   const converse: Converse = async (_trx: Tx, _deps, member: Member, text: string, now: Date) => {
     heard.push({ member: member.phone, text, at: now });

@@ -7,6 +7,8 @@ import { freshDatabase } from './helpers/db.js';
 import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
 import { deliver, inboundParams, simulatedPhone } from './helpers/phone.js';
 
+/** The tests' clock starts now, to the minute; each test moves it on explicitly. */
+const T0 = new Date(Math.floor(Date.now() / 60_000) * 60_000);
 const SECRET = 'inbound-test-secret';
 const MEMBER = '+447700900001';
 const OUR = '447700900000';
@@ -15,7 +17,8 @@ async function setup(t: Test, env: Record<string, string> = {}) {
   const { db } = await freshDatabase(t);
   const config = loadConfig({ VONAGE_SIGNATURE_SECRET: SECRET, BATSIGNAL_NUMBER: OUR, ...env });
   // Time is controlled: each test moves it on explicitly (members may text 10 times a minute).
-  const time = { now: new Date('2026-11-23T10:00:00Z'), advance: (s: number) => (time.now = new Date(time.now.getTime() + s * 1000)) };
+  // Starts at the real time (to the minute): the webhooks' signed timestamps must be within the replay window.
+  const time = { now: new Date(T0), advance: (s: number) => (time.now = new Date(time.now.getTime() + s * 1000)) };
   const app = await buildApp({ config, db, clock: () => time.now, adminTokens: ['test-admin-token-123456'] });
   t.teardown(() => app.close());
   await db.insertInto('members').values({ name: 'Ada Member', phone: MEMBER, organisation: 'Northtown Trust' }).execute();
@@ -261,4 +264,43 @@ t.test('with the conversation: a raise by text over GET, JSON and form, descript
   await raiser.expect(/Alert #1 sent to 1 member/);
   await other.expect(/BATSIGNAL #1 from Ada Member \(Northtown Trust\): Ransomware on the imaging network/);
   await raiser.expectNothing();
+});
+
+t.test('replay window: a signed text over 25 hours old or from the future is refused as stale_request', async (t) => {
+  const { db, app, time } = await setup(t);
+  const at = (secondsAgo: number, text = 'HELP') =>
+    inboundParams(MEMBER, text, { secret: SECRET, extra: { timestamp: String(Math.floor(time.now.getTime() / 1000) - secondsAgo) } });
+  for (const [ago, what] of [[25 * 3600 + 1, 'just over 25 hours old'], [7 * 24 * 3600, 'a week old'], [-301, 'five minutes and a second ahead'], [-86_400, 'a day ahead']] as const) {
+    for (const format of ['get', 'form', 'json'] as const) {
+      const res = await deliver(app, at(ago), format);
+      t.equal(res.statusCode, 401, `${what} (${format})`);
+      t.same(res.json(), { error: 'stale_request', message: res.json<{ message: string }>().message });
+      t.match(res.json<{ message: string }>().message, /timestamp is .* (old|in the future)/);
+    }
+  }
+  t.equal(await count(db, 'inbound_messages'), '0', 'none stored');
+  // Vonage retries for 24 hours: a retry of a day-old text, and a clock a little ahead, are accepted.
+  t.equal((await deliver(app, at(24 * 3600 + 60))).statusCode, 200, 'a 24-hour-old retry');
+  time.advance(20);
+  t.equal((await deliver(app, at(-120))).statusCode, 200, 'two minutes ahead');
+  t.equal((await deliver(app, at(0, 'x'), 'form')).statusCode, 200);
+  const malformed = await deliver(app, inboundParams(MEMBER, 'HELP', { secret: SECRET, extra: { timestamp: 'yesterday' } }));
+  t.equal(malformed.statusCode, 400, 'a timestamp that is not a number');
+  // The timestamp is signed: moving it into the window breaks the signature.
+  const old = at(26 * 3600);
+  t.equal((await deliver(app, { ...old, timestamp: String(Math.floor(time.now.getTime() / 1000)) })).statusCode, 401);
+  const metrics = await app.inject({ url: '/metrics', headers: { authorization: 'Bearer test-admin-token-123456' } });
+  t.match(metrics.body, /batsignal_inbound_webhooks_total\{outcome="stale_request"\} 12\b/, 'counted');
+});
+
+t.test('replay window on receipts too', async (t) => {
+  const { app, time } = await setup(t);
+  const old = signVonageParams(
+    { messageId: '0C00000000000001', status: 'delivered', 'client-ref': '1', msisdn: '447700900001', timestamp: String(Math.floor(time.now.getTime() / 1000) - 30 * 3600) },
+    SECRET,
+    'md5hash',
+  );
+  const res = await deliver(app, old, 'form', '/webhooks/vonage/status');
+  t.equal(res.statusCode, 401);
+  t.equal(res.json<{ error: string }>().error, 'stale_request');
 });

@@ -35,7 +35,7 @@ function receipt(row: { id: string; recipient: string }, fields: Partial<Webhook
   const p: WebhookParams = {
     msisdn: row.recipient.slice(1), to: '447700900999', 'network-code': '23410', messageId: `0C0000000000${row.id.padStart(4, '0')}`,
     price: '0.03330000', status: 'delivered', scts: '2611231405', 'err-code': '0', 'api-key': 'abcd1234', 'client-ref': row.id,
-    'message-timestamp': '2026-11-23 14:05:07', timestamp: '1795442707', nonce: `n-${Math.random()}`, ...fields,
+    'message-timestamp': new Date().toISOString().slice(0, 19).replace('T', ' '), timestamp: String(Math.floor(Date.now() / 1000)), nonce: `n-${Math.random()}`, ...fields,
   };
   return secret ? signVonageParams(p, secret, 'sha256') : p;
 }

@@ -51,7 +51,7 @@ export function replayProblem(timestamp: string | undefined, now: Date): { code:
 export const acceptsUnsigned = (config: Pick<Config, 'signatureSecrets' | 'allowUnsigned'>): boolean =>
   config.signatureSecrets.length === 0 && config.allowUnsigned;
 
-/** A Vonage SMS API webhook's fields, checked in order: flatten, once each, how many, signature, replay window. */
+/** A Vonage SMS API webhook's fields, checked in order: flatten, once each, how many, signature, replay window (signed requests only). */
 export function vonageSmsParams(req: FastifyRequest, config: Config, now: Date): EdgeCheck {
   const body = req.method === 'POST' ? req.body : undefined;
   const flat = stringParams(req.query, body);
@@ -65,7 +65,9 @@ export function vonageSmsParams(req: FastifyRequest, config: Config, now: Date):
   if (config.signatureSecrets.length === 0 || !verifyVonageSignature(params, config.signatureSecrets, config.signatureMethod)) {
     return { ok: false, code: 'invalid_signature', message: 'missing or invalid webhook signature' };
   }
-  void now;
+  // A captured signed request stays valid for ever unless its (signed) timestamp is checked.
+  const stale = replayProblem(params.timestamp, now);
+  if (stale) return { ok: false, ...stale };
   return { ok: true, params };
 }
 

@@ -55,7 +55,7 @@ function deliver(app: Awaited<ReturnType<typeof adminApp>>, d: Delivery) {
   return app.inject({ method: 'POST', url: '/webhooks/discourse', headers, payload: d.body });
 }
 
-const topic = (over: Partial<{ id: number; title: string; categoryId: number; username: string }> = {}) =>
+const topic = (over: Partial<{ id: number; title: string; categoryId: number; username: string; createdAt: string | null }> = {}) =>
   topicCreatedBody({ id: 321, title: 'Ransomware on PACS servers, spreading over SMB', categoryId: 7, username: 'jsmith', ...over });
 
 async function counts(db: Database) {
@@ -140,6 +140,26 @@ t.test('a forum user who is not a registered member is refused', async (t) => {
   t.equal(res.statusCode, 200);
   t.same(res.json(), { result: 'refused', reason: 'unknown_user' });
   t.same(await counts(db), { alerts: 0, outbox: 0 });
+});
+
+t.test('replay: only a topic created within the last hour raises, and a topic id is acted on once', async (t) => {
+  const { db, app, ids } = await setup(t);
+  const at = (minutesBeforeT0: number) => new Date(T0.getTime() - minutesBeforeT0 * 60_000).toISOString();
+  for (const [createdAt, what] of [[at(61), 'created 61 minutes ago'], [at(60 * 24 * 30), 'a month old'], [at(-6), 'six minutes in the future']] as const) {
+    const res = await deliver(app, { body: topic({ id: 500, createdAt }) });
+    t.equal(res.statusCode, 401, what);
+    t.equal(res.json().error, 'stale_request');
+  }
+  t.equal((await deliver(app, { body: topic({ id: 501, createdAt: null }) })).statusCode, 400, 'no created_at: not a topic_created payload');
+  t.same(await counts(db), { alerts: 0, outbox: 0 });
+
+  // A topic by a forum user who is not (yet) a member is refused; once they are, its replay still raises nothing.
+  t.same((await deliver(app, { body: topic({ id: 502, username: 'newcomer', createdAt: at(5) }) })).json(), { result: 'refused', reason: 'unknown_user' });
+  await db.updateTable('members').set({ forum_username: 'newcomer' }).where('id', '=', ids[1]!).execute();
+  t.same((await deliver(app, { body: topic({ id: 502, username: 'newcomer', createdAt: at(5) }), eventId: '2002' })).json(), { result: 'duplicate' }, 'the topic was seen');
+  t.same(await counts(db), { alerts: 0, outbox: 0 }, 'nothing raised');
+  // A new topic 59 minutes old raises.
+  t.equal((await deliver(app, { body: topic({ id: 503, username: 'newcomer', createdAt: at(59) }) })).json().result, 'raised');
 });
 
 t.test('forged, missing or stale signatures: 401, nothing stored', async (t) => {

@@ -264,6 +264,12 @@ export interface SmsProvidersTable {
 }
 
 /** JWT ids of accepted Messages API webhooks (replay protection, migration 300). */
+/** Discourse topic ids the forum webhook has acted on (migration 2026-11-30-100): each is acted on once. */
+export interface ForumTopicsSeenTable {
+  topic_id: number;
+  seen_at: Timestamp;
+}
+
 export interface WebhookJtisTable {
   jti: string;
   seen_at: Timestamp;
@@ -326,6 +332,7 @@ export interface DB {
   advisory_answers: AdvisoryAnswersTable;
   sms_providers: SmsProvidersTable;
   webhook_jtis: WebhookJtisTable;
+  forum_topics_seen: ForumTopicsSeenTable;
   admin_signin_codes: AdminSigninCodesTable;
   admin_sessions: AdminSessionsTable;
   audit_log: AuditLogTable;

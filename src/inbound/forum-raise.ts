@@ -1,6 +1,7 @@
 // Raising an alert from the forum: a new topic in the Batsignal category, by a forum user who is a
 // registered member, becomes alert #n with that topic as its forum topic. One topic, one alert:
-// the topic id is unique on alerts, so a repeated webhook delivery finds the alert it already made.
+// the topic id is unique on alerts, so a repeated webhook delivery finds the alert it already made, and
+// every topic id acted on (raised or refused) is kept in forum_topics_seen, so none is acted on twice.
 import type { Database } from '../db/connect.js';
 import type { Config } from '../config.js';
 import { createAlert } from '../alerts/create.js';
@@ -21,6 +22,7 @@ export interface ForumTopic {
 export type ForumRaiseResult =
   | { outcome: 'raised'; alert: number; recipients: number; exercise: boolean }
   | { outcome: 'duplicate'; alert: number }
+  | { outcome: 'seen' }
   | { outcome: 'unknownUser' }
   | { outcome: 'raiseLimit'; memberId: number };
 
@@ -48,8 +50,17 @@ async function alertForTopic(db: Database, topicId: number): Promise<number | nu
 export async function raiseFromForum(db: Database, config: Config, topic: ForumTopic, now: Date): Promise<ForumRaiseResult> {
   try {
     return await db.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('alerts').select('number').where('forum_topic_id', '=', topic.id).executeTakeFirst();
-      if (existing) return { outcome: 'duplicate', alert: existing.number };
+      // A topic is acted on once, raised or refused: a redelivery (or a replay once the user is a member) does nothing.
+      const first = await trx
+        .insertInto('forum_topics_seen')
+        .values({ topic_id: topic.id, seen_at: now })
+        .onConflict((oc) => oc.column('topic_id').doNothing())
+        .returning('topic_id')
+        .executeTakeFirst();
+      if (!first) {
+        const existing = await trx.selectFrom('alerts').select('number').where('forum_topic_id', '=', topic.id).executeTakeFirst();
+        return existing ? { outcome: 'duplicate', alert: existing.number } : { outcome: 'seen' };
+      }
 
       // Discourse usernames are unique regardless of case.
       const member = await trx

@@ -6,6 +6,10 @@ import type { RouteDeps } from '../deps.js';
 import { raiseFromForum, type ForumTopic } from '../inbound/forum-raise.js';
 import { sendError } from '../http/errors.js';
 
+/** A topic_created older than this is a replay, not a new topic. */
+const MAX_TOPIC_AGE_MS = 60 * 60 * 1000;
+const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
+
 // Topic payloads are a few kB; a post payload carries its cooked HTML too.
 const BODY_LIMIT = 512 * 1024;
 
@@ -25,14 +29,16 @@ export function verifyDiscourseSignature(secret: string, body: Buffer, header: u
 const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
 /** The topic_created fields we use, or null when the payload is not one. */
-export function topicFromPayload(payload: unknown): ForumTopic | null {
+export function topicFromPayload(payload: unknown): (ForumTopic & { createdAt: Date }) | null {
   const t = (payload as { topic?: unknown } | null)?.topic as Record<string, unknown> | undefined;
   if (!t || typeof t !== 'object') return null;
   const by = t.created_by as { username?: unknown } | undefined;
   if (!posInt(t.id) || typeof t.title !== 'string' || t.title.trim() === '' || !posInt(t.category_id)) return null;
   if (typeof by?.username !== 'string' || by.username === '') return null;
   const slug = typeof t.slug === 'string' && /^[\w%-]+$/.test(t.slug) ? t.slug : 'topic';
-  return { id: t.id, title: t.title, slug, categoryId: t.category_id, username: by.username };
+  const createdAt = typeof t.created_at === 'string' ? new Date(t.created_at) : new Date(NaN);
+  if (Number.isNaN(createdAt.getTime())) return null;
+  return { id: t.id, title: t.title, slug, categoryId: t.category_id, username: by.username, createdAt };
 }
 
 const header = (req: FastifyRequest, name: string): string => {
@@ -69,6 +75,12 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: Route
     }
     const topic = topicFromPayload(payload);
     if (!topic) return sendError(reply, 'invalid_request', 'Not a topic_created payload.');
+    // Only a topic created within the last hour raises: an old topic replayed (its signed body kept) does not.
+    const age = clock().getTime() - topic.createdAt.getTime();
+    if (age > MAX_TOPIC_AGE_MS || age < -MAX_CLOCK_AHEAD_MS) {
+      req.log.warn({ topicId: topic.id, createdAt: topic.createdAt.toISOString() }, 'discourse webhook: topic outside the replay window');
+      return sendError(reply, 'stale_request', `The topic was created at ${topic.createdAt.toISOString()}: only topics created within the last hour raise an alert.`);
+    }
 
     const log = req.log.child({ discourseEventId: eventId, topicId: topic.id });
     if (!config.discourse || topic.categoryId !== config.discourse.categoryId) return { result: 'ignored', reason: 'category' };
@@ -82,6 +94,9 @@ export async function registerDiscourseWebhook(app: FastifyInstance, deps: Route
         deps.metrics.alertRaised('forum', r.exercise); // after the commit: raiseFromForum owns the transaction
         log.info({ alert: r.alert, recipients: r.recipients }, 'alert raised from the forum');
         return { result: 'raised', alert: r.alert, recipients: r.recipients };
+      case 'seen':
+        log.info('discourse webhook: topic already acted on (refused before): nothing done');
+        return { result: 'duplicate' };
       case 'duplicate':
         log.info({ alert: r.alert }, 'discourse webhook repeated: topic already raised');
         return { result: 'duplicate', alert: r.alert };

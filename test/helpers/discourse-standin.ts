@@ -245,7 +245,7 @@ export function discourseSignature(secret: string, body: string | Buffer): strin
 }
 
 /** A topic_created webhook body as Discourse sends it (the fields we read, and some we do not). */
-export function topicCreatedBody(t: { id: number; title: string; categoryId: number; username: string; slug?: string }): string {
+export function topicCreatedBody(t: { id: number; title: string; categoryId: number; username: string; slug?: string; createdAt?: string | null }): string {
   return JSON.stringify({
     topic: {
       tags: [],
@@ -253,7 +253,7 @@ export function topicCreatedBody(t: { id: number; title: string; categoryId: num
       title: t.title,
       fancy_title: t.title,
       posts_count: 1,
-      created_at: '2026-11-23T10:00:00.000Z',
+      ...(t.createdAt === null ? {} : { created_at: t.createdAt ?? '2026-11-23T10:00:00.000Z' }),
       archetype: 'regular',
       slug: t.slug ?? slugify(t.title),
       category_id: t.categoryId,

@@ -20,7 +20,7 @@ const adversarial = fc.array(fc.oneof(pieces, run), { minLength: 1, maxLength: 1
 function wellFormed(input: string): void {
   const cmd = parseCommand(input);
   if (!KINDS.has(cmd.kind)) throw new Error(`unknown kind ${cmd.kind}`);
-  if ('alert' in cmd && cmd.alert !== null && !Number.isSafeInteger(cmd.alert) && !Number.isFinite(cmd.alert)) throw new Error('alert is not a number');
+  if ('alert' in cmd && cmd.alert !== null && !(Number.isSafeInteger(cmd.alert) && cmd.alert >= 0)) throw new Error(`alert is not a whole number: ${cmd.alert}`);
 }
 
 t.test('arbitrary strings parse to a known command without throwing', async (t) => {
@@ -36,6 +36,14 @@ t.test('adversarial texts up to 40,000 characters (runs of punctuation, emoji, k
 t.test('the parts of a multipart text, joined, parse like any text', async (t) => {
   fc.assert(fc.property(fc.array(fc.oneof(anyText, run), { minLength: 2, maxLength: 10 }), (parts) => wellFormed(parts.join(''))), { numRuns: 200 });
   t.pass('200 joined texts');
+});
+
+t.test('a number longer than any alert number names no alert, and stays a whole number', async (t) => {
+  t.match(parseCommand(`NEED HELP ${'12'.repeat(300)} servers down`), { kind: 'situation', alert: 2147483648 });
+  t.match(parseCommand(`ACK ${'9'.repeat(16)}`), { kind: 'ack', alert: 2147483648 });
+  t.match(parseCommand(`ACK ${'9'.repeat(15)}`), { kind: 'ack', alert: 999999999999999 }, 'up to 15 digits exactly, so the reply can quote it');
+  t.match(parseCommand('ACK 2147483647'), { kind: 'ack', alert: 2147483647 }, 'the largest alert number is itself');
+  t.match(parseCommand('ACK 000000000012'), { kind: 'ack', alert: 12 }, 'leading zeros are not length');
 });
 
 t.test('trimEdges removes exactly what the old edge regex removed', async (t) => {

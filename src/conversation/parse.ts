@@ -7,6 +7,7 @@
 // an emergency list must not lose people by accident. The decisions are listed in
 // docs/conversation.md.
 import { plainText } from '../text/plain.js';
+import { MAX_ALERT_NUMBER } from '../alerts/number.js';
 
 export { plainText };
 
@@ -72,8 +73,16 @@ const ALLCLEAR = new RegExp(String.raw`^ALL[\s-]*CLEAR(?:${NUM})?\b[\s:,.-]*(.*)
 const RESOLVED = new RegExp(String.raw`^RESOLVED?(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 const SITUATION = new RegExp(String.raw`^(NOT[\s-]*AFFECTED|UNAFFECTED|AFFECTED|NEED[\s-]*HELP)(?:${NUM})?\b[\s:,.-]*(.*)$`, 'is');
 
+/**
+ * The alert number typed. A run of more than 15 digits (attackers send hundreds) is read as
+ * MAX_ALERT_NUMBER + 1: it names no alert, so the member is told so, and it stays an integer
+ * (Number() of 400 digits was Infinity: "no alert #Infinity"; found by the parser's property test).
+ */
 function num(s: string | undefined): number | null {
-  return s === undefined ? null : Number(s);
+  if (s === undefined) return null;
+  const digits = s.replace(/^0+(?=\d)/, '');
+  // Up to 15 digits is exact (the reply can quote it); beyond, only "no such alert" matters.
+  return digits.length <= 15 ? Number(digits) : MAX_ALERT_NUMBER + 1;
 }
 
 const isEdge = (ch: string): boolean => EDGE.test(ch);

@@ -3,7 +3,7 @@
 // run beside it on the same DATA_DIR adopts the server's PostgreSQL cluster and leaves it running.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,9 @@ t.setTimeout(300_000);
 
 t.test('start on the embedded defaults, add a member, restart: the member is still there', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-server-'));
+  // mkdtemp makes it mode 700; as root the embedded PostgreSQL runs as user postgres, and Batsignal never
+  // changes a directory it did not create (test/embedded-dirs.test.ts): the operator opens it, as here.
+  chmodSync(dataDir, 0o755);
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
 

@@ -71,6 +71,42 @@ function runningPort(clusterDir: string): number | undefined {
   return Number.isInteger(port) && port > 0 ? port : undefined;
 }
 
+/** The embedded PostgreSQL cannot use a directory; the message says what to do instead. */
+export class DataDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirError';
+  }
+}
+
+/**
+ * Creates the data directory. As root, PostgreSQL runs as user 'postgres', which must be able to
+ * reach it: every folder on the way must be searchable by others (o+x). Only folders created here
+ * are given that; a folder we did not create is never changed (a clone in a mode-700 home or temp
+ * directory): start-up stops and says what to do instead.
+ */
+export async function prepareDataDir(root: string, asRoot: boolean, log: (msg: string) => void = () => {}): Promise<void> {
+  const firstCreated = await fs.mkdir(root, { recursive: true });
+  if (!asRoot) return;
+  const created = (dir: string) => firstCreated !== undefined && (dir === firstCreated || dir.startsWith(firstCreated + path.sep));
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const { mode } = await fs.stat(dir);
+    if ((mode & 0o001) === 0) {
+      if (!created(dir)) {
+        throw new DataDirError(
+          `the embedded PostgreSQL runs as user postgres (Batsignal is running as root) and cannot reach ${root}: ` +
+            `${dir} is not searchable by other users (mode ${(mode & 0o777).toString(8)}), and Batsignal does not change the permissions of a directory it did not create. ` +
+            `Instead: run Batsignal as an ordinary user; or set DATA_DIR to a directory others can reach (e.g. /var/lib/batsignal); ` +
+            `or run chmod o+x ${dir} yourself; or set DATABASE_URL to your own PostgreSQL.`,
+        );
+      }
+      await fs.chmod(dir, (mode & 0o7777) | 0o005);
+      log(`made ${dir} (created for the data) readable and searchable by the embedded PostgreSQL's user`);
+    }
+    if (dir === path.dirname(dir)) break;
+  }
+}
+
 /**
  * Starts (initialising on first use) a cluster under dataDir/pg, on a free port, and
  * returns a URL to the `batsignal` database. Data persists across restarts.
@@ -78,21 +114,8 @@ function runningPort(clusterDir: string): number | undefined {
 export async function startEmbedded(dataDir: string, log: (msg: string) => void = () => {}): Promise<EmbeddedDatabase> {
   await hydrateSymlinks();
   const root = path.resolve(dataDir);
-  await fs.mkdir(root, { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  // As root, postgres runs as the 'postgres' user, which must be able to reach the cluster dir:
-  // the data dir readable, and every folder above it searchable (a clone in a mode-700 temp dir).
-  if (asRoot) {
-    await fs.chmod(root, 0o755);
-    for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
-      const { mode } = await fs.stat(dir);
-      if ((mode & 0o001) === 0) {
-        await fs.chmod(dir, (mode & 0o7777) | 0o001);
-        log(`made ${dir} searchable (o+x) so the embedded PostgreSQL, running as user postgres, can reach ${root}`);
-      }
-      if (dir === path.dirname(dir)) break;
-    }
-  }
+  await prepareDataDir(root, asRoot, log);
   const clusterDir = path.join(root, 'pg');
   const password = await readOrCreate(path.join(root, 'pg-password'), () => randomBytes(18).toString('base64url'));
   const url = (port: number) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/batsignal`;

@@ -47,7 +47,7 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>, stream?: { write
   return {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { req: serializeRequest as (req: unknown) => Record<string, unknown>, err: (e: Error) => serializeError(e) },
+    serializers: { req: serializeRequest, err: (e: Error) => serializeError(e) },
     ...(stream ? { stream } : {}),
   };
 }

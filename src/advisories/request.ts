@@ -31,6 +31,7 @@ export function parseAdvisoryRequest(v: unknown): Parsed<AdvisoryRequest> {
       problems.push(`${name} is required (text)`);
       return '';
     }
+    // eslint-disable-next-line no-control-regex -- NUL is exactly what is refused here
     if (/[\u0000\uD800-\uDFFF]/.test(raw.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) {
       problems.push(`${name} contains a character that cannot be stored (NUL or a lone surrogate)`);
       return '';

@@ -133,7 +133,9 @@ export function startAdvisorySweeper(
     } catch (err) {
       log.error({ err }, 'advisory deadline sweep failed');
     }
-    if (!stopped) timer = setTimeout(() => (running = sweep()), everyMs).unref();
+    if (!stopped) timer = setTimeout(() => {
+      running = sweep();
+    }, everyMs).unref();
   };
   let running = sweep();
   return {

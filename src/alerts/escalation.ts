@@ -143,7 +143,9 @@ export function startEscalationSweeper(
     } catch (err) {
       log.error({ err }, 'escalation sweep failed');
     }
-    if (!stopped) timer = setTimeout(() => (running = sweep()), everyMs).unref();
+    if (!stopped) timer = setTimeout(() => {
+      running = sweep();
+    }, everyMs).unref();
   };
   let running = sweep();
   return {

@@ -113,7 +113,9 @@ export function startReminderSweeper(
     } catch (err) {
       log.error({ err }, 'reminder sweep failed');
     }
-    if (!stopped) timer = setTimeout(() => (running = sweep()), everyMs).unref();
+    if (!stopped) timer = setTimeout(() => {
+      running = sweep();
+    }, everyMs).unref();
   };
   let running = sweep();
   return {

@@ -75,6 +75,7 @@ export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: M
         case 'noSuchAlert':
           return [replies.noSuchAlert(r.alert)];
       }
+      break; // unreachable: every outcome returns
     }
     case 'optOut':
       await setOptedOut(trx, member.id, true, now);

@@ -232,6 +232,8 @@ export function stepPlan(state: ConversationState | null, cmd: Command, now: Dat
     case 'ack':
       if (!cmd.loose) return stateless(() => ackOut(kept, cmd));
       break;
+    default:
+      break; // every other command reads the conversation
   }
   if (state === null) {
     return stateful({}, () => {
@@ -252,7 +254,8 @@ export function stepPlan(state: ConversationState | null, cmd: Command, now: Dat
       return stateful({}, () => out(state, null, [{ kind: 'resolved', alert: cmd.alert, text: cmd.text }]));
     case 'situation':
       if (state.name === 'awaitingDescription' && !isExpired(state, now)) return stepPlan(state, { kind: 'text', text: cmd.raw }, now);
-      return stateful({}, () => out(state, null, [{ kind: 'situation', situation: cmd.situation, alert: cmd.alert, text: cmd.text }]));
+      return stateful({}, () => out(state, null, [{ kind: 'situation', situation: cmd.situation, alert: cmd.alert, text: cmd.text }]));    default:
+      break; // the flows and the answers below
   }
 
   // New flows replace whatever was pending.

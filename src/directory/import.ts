@@ -128,7 +128,7 @@ export async function importMembers(db: Database, csv: string, country: CountryC
       }
       if (rows.length === 0) return;
 
-      const col = <K extends keyof MemberFields>(k: K) => rows.map((r) => r.member[k] as string | null);
+      const col = <K extends keyof MemberFields>(k: K) => rows.map((r) => r.member[k]);
       const written = await sql<{ phone: string; id: number; inserted: boolean }>`
         INSERT INTO members AS m (name, phone, email, organisation, role, forum_username, ods_code, contact_role)
         SELECT * FROM unnest(${text(col('name'))}, ${text(col('phone'))}, ${text(col('email'))},

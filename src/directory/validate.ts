@@ -29,6 +29,7 @@ const FORUM_USERNAME = /^[\p{L}\p{N}_.-]{1,60}$/u;
 
 // Control characters (NUL, which PostgreSQL text cannot hold, and the rest) and lone UTF-16
 // surrogates (unencodable): no name, address or search has them; refuse rather than store or fail.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 const UNPRINTABLE = /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const hasUnprintable = (s: string): boolean => UNPRINTABLE.test(s);

@@ -161,7 +161,7 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
           startRunning = undefined;
           for (const row of started) launch(row);
         },
-        (err) => {
+        (err: unknown) => {
           // Not started, not sent: their claim lease runs out and any dispatcher takes them back at once.
           log.error({ err, channel, rows: group.length }, 'marking rows started failed; they go back when their claim lease ends');
           starting = [];
@@ -191,7 +191,7 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
         for (let i = ready.length - 1; i >= 0; i--) if (gone.has(ready[i]!)) ready.splice(i, 1);
         if (ready.length < before) log.warn({ channel, rows: before - ready.length }, 'queued rows were taken back before their send started: not sent here');
       })
-      .catch((err) => log.error({ err, channel }, 'renewing claims failed; their lease may run out'))
+      .catch((err: unknown) => log.error({ err, channel }, 'renewing claims failed; their lease may run out'))
       .finally(() => (renewing = undefined));
   }
   const renewTimer = setInterval(renew, Math.max(50, o.startMarginMs / 2));
@@ -244,7 +244,7 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
     }
     claiming = true;
     claimLoop()
-      .catch((err) => log.error({ err, channel }, 'claiming outbox rows failed'))
+      .catch((err: unknown) => log.error({ err, channel }, 'claiming outbox rows failed'))
       .finally(() => {
         claiming = false;
         if (again && !stopping) {
@@ -281,7 +281,7 @@ export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog
       ready.length = 0;
       await Promise.allSettled([...inFlight]);
       await completer.flush();
-      await releaseUnsent(db, unsent).catch((err) => log.error({ err, channel }, 'giving back unsent rows failed (their lease will expire)'));
+      await releaseUnsent(db, unsent).catch((err: unknown) => log.error({ err, channel }, 'giving back unsent rows failed (their lease will expire)'));
     },
   };
 }

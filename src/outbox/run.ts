@@ -18,7 +18,7 @@ export interface OutboxWorkers {
 export function startOutbox(db: Database, log: DispatcherLog, channels: readonly ChannelPlan[], signal?: OutboxSignal): OutboxWorkers {
   const wake = listenOutbox(connectionStringOf(db), (err) => log.warn({ err }, 'outbox LISTEN connection lost; polling until it is back'));
   const dispatchers = channels.map(({ sender, ...opts }) => startDispatcher(db, sender, log, opts));
-  const unsubscribe = dispatchers.flatMap((d) => [wake.subscribe(d.wake), ...(signal ? [signal.subscribe(d.wake)] : [])]);
+  const unsubscribe = dispatchers.flatMap((d) => [wake.subscribe(() => d.wake()), ...(signal ? [signal.subscribe(() => d.wake())] : [])]);
   return {
     dispatchers,
     async stop() {

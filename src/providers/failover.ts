@@ -146,7 +146,7 @@ export async function createFailover(db: Database, providers: readonly SmsProvid
   let stopped = false;
   const tick = () => {
     refresh()
-      .catch((err) => log.warn({ err }, 'reading SMS provider state failed'))
+      .catch((err: unknown) => log.warn({ err }, 'reading SMS provider state failed'))
       .finally(() => {
         if (stopped) return;
         timer = setTimeout(tick, o.syncMs ?? 1000);
@@ -235,7 +235,7 @@ export async function createFailover(db: Database, providers: readonly SmsProvid
       }
       tried++;
       const out = await l.p.send({ id: row.id, to: row.recipient.replace(/^\+/, ''), from: l.p.number, text: row.body, attempt: row.attempts });
-      await record(l, out, probe).catch((err) => log.warn({ err, provider: l.p.name }, 'recording SMS provider state failed'));
+      await record(l, out, probe).catch((err: unknown) => log.warn({ err, provider: l.p.name }, 'recording SMS provider state failed'));
       if (out.ok) {
         o.metrics?.providerSend(l.p.name, 'submitted');
         return tried > 1 ? { ...out, note: `sent by ${l.p.name} after ${last?.ok === false ? last.error : 'a failure'}` } : out;
@@ -296,11 +296,11 @@ export function configuredProviders(config: Config): SmsProvider[] {
     if (name === 'twilio') {
       const t = config.twilio!;
       const s = createTwilioSender({ accountSid: t.accountSid, authToken: t.authTokens[0]!, number: t.number, apiBase: t.apiBase, publicUrl: config.publicUrl! });
-      return { name, number: t.number, perSecond, send: s.send };
+      return { name, number: t.number, perSecond, send: (m: SmsMessage) => s.send(m) };
     }
     if (config.vonageMessages) {
       const s = createVonageMessagesSender({ ...config.vonageMessages, number: config.batsignalNumber });
-      return { name, number: config.batsignalNumber, perSecond, send: s.send };
+      return { name, number: config.batsignalNumber, perSecond, send: (m: SmsMessage) => s.send(m) };
     }
     const s = createVonageSender(config.vonage!);
     return { name, number: config.batsignalNumber, perSecond, send: (m) => s.send(m) };

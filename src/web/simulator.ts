@@ -142,7 +142,7 @@ export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): 
         if (res.statusCode < 200 || res.statusCode > 205) {
           let reason = `the webhook answered ${res.statusCode}`;
           try {
-            const body = res.json() as { message?: unknown };
+            const body = res.json<{ message?: unknown }>();
             if (typeof body.message === 'string') reason += `: ${body.message}`;
           } catch {
             // not JSON: the status says enough

@@ -58,7 +58,9 @@ export async function registerWebAssets(app: FastifyInstance): Promise<void> {
     list: false,
     dotfiles: 'deny',
     maxAge: '1d',
-    setHeaders: nosniff,
+    setHeaders: (reply) => {
+      nosniff(reply);
+    },
   });
   // Our own files change with each release: revalidated (ETag) on every load.
   await app.register(fastifyStatic, {
@@ -70,7 +72,9 @@ export async function registerWebAssets(app: FastifyInstance): Promise<void> {
     dotfiles: 'deny',
     cacheControl: false,
     allowedPath: (pathName) => OWN_FILE.test(pathName.replace(/^\//, '')),
-    setHeaders: (reply) => nosniff(reply).header('Cache-Control', 'no-cache'),
+    setHeaders: (reply) => {
+      nosniff(reply).header('Cache-Control', 'no-cache');
+    },
   });
 }
 

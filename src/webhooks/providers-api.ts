@@ -40,7 +40,7 @@ export async function registerProviderRoutes(app: FastifyInstance, deps: RouteDe
       if (typeof enabled !== 'boolean') return sendError(reply, 'invalid_request', 'enabled must be true or false');
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) return sendError(reply, 'invalid_request', 'reason must be text of at most 200 characters');
       await ensureProviders(deps.db, names);
-      await setEnabled(deps.db, name, enabled, (reason as string | undefined) ?? null, deps.clock());
+      await setEnabled(deps.db, name, enabled, reason ?? null, deps.clock());
       req.log.warn({ provider: name, enabled, reason }, enabled ? 'SMS provider switched on by an admin' : 'SMS provider switched off by an admin');
       return { name, enabled };
     },

@@ -67,7 +67,7 @@ export async function outcomeOfError(err: unknown): Promise<ProviderOutcome> {
   if (res && typeof res.status === 'number') {
     let body: { title?: unknown; detail?: unknown } = {};
     try {
-      body = ((await res.json?.()) ?? {}) as typeof body;
+      body = (await res.json?.()) ?? {};
     } catch {
       // Not JSON: the status says enough.
     }

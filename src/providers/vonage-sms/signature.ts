@@ -16,7 +16,7 @@ export type WebhookParams = Record<string, string>;
 
 /** Flattens query + body into string params, or says which field is malformed (repeated key, non-string). */
 export function stringParams(...sources: unknown[]): { params: WebhookParams } | { error: string } {
-  const params: WebhookParams = Object.create(null);
+  const params = Object.create(null) as WebhookParams;
   for (const src of sources) {
     if (src === undefined || src === null) continue;
     if (typeof src !== 'object' || Array.isArray(src)) return { error: 'body must be an object of fields' };

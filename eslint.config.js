@@ -27,25 +27,29 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.ts'],
-    // TEMPORARY while the findings on main are fixed (issue 11): warnings, then back to errors.
+    files: ['src/**/*.ts'],
+    // TEMPORARY (issue 11): every other finding in src/ is fixed and its rule is an error again. Left:
+    // require-await on the Fastify plugins (register*: async by Fastify's plugin contract, some in
+    // webhooks being reworked) and one String(unknown) in the Vonage Messages status parser.
+    rules: {
+      '@typescript-eslint/require-await': 'warn',
+      '@typescript-eslint/no-base-to-string': 'warn',
+    },
+  },
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    // TEMPORARY (issue 11): findings in tests, benches and scripts still to fix; then back to errors.
     rules: {
       '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
-      '@typescript-eslint/require-await': 'warn',
       '@typescript-eslint/unbound-method': 'warn',
       '@typescript-eslint/no-misused-promises': 'warn',
       '@typescript-eslint/no-unused-vars': 'warn',
-      '@typescript-eslint/no-unsafe-assignment': 'warn',
       '@typescript-eslint/no-unsafe-member-access': 'warn',
       '@typescript-eslint/no-unsafe-argument': 'warn',
       '@typescript-eslint/no-base-to-string': 'warn',
       '@typescript-eslint/no-floating-promises': 'warn',
-      '@typescript-eslint/switch-exhaustiveness-check': 'warn',
       '@typescript-eslint/return-await': 'warn',
-      '@typescript-eslint/restrict-template-expressions': 'warn',
-      'no-control-regex': 'warn',
       'no-useless-escape': 'warn',
-      'no-fallthrough': 'warn',
     },
   },
   {

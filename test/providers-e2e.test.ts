@@ -49,7 +49,7 @@ async function setup(t: Tap) {
   const outbox = startOutbox(db, quietLog, [{ sender, backoff: FAST_BACKOFF, pollMs: 20, receiptGraceMs: 2000 }], outboxSignal);
   t.teardown(async () => {
     await outbox.stop();
-    await sender.stop();
+    sender.stop();
   });
   return { db, vm, tw, base, app };
 }

@@ -13,7 +13,7 @@ import { registerVonageInbound } from './webhooks/vonage-inbound.js';
 import { registerVonageStatus } from './webhooks/vonage-status.js';
 import { registerTwilioWebhooks } from './webhooks/twilio.js';
 import { registerVonageMessagesWebhooks } from './webhooks/vonage-messages.js';
-import { registerProviderRoutes } from './webhooks/providers-api.js';
+import { registerProviderRoutes } from './providers/routes.js';
 import { registerDiscourseWebhook } from './webhooks/discourse.js';
 import { registerAlertRoutes, registerExerciseRoutes } from './alerts/routes.js';
 import { registerAdvisoryRoutes } from './advisories/routes.js';

@@ -1,11 +1,12 @@
 // Admin API for SMS providers: GET /api/providers (each configured provider's shared state, in
 // order of preference) and POST /api/providers/:name { enabled, reason? } (the manual switch).
-// State lives in sms_providers; every instance's failover reads it within a second.
+// State lives in sms_providers; every instance's failover reads it within a second. An admin API,
+// not a webhook: an edge module in the providers' folder (.dependency-cruiser.cjs ROUTES).
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
 import { sendError } from '../http/errors.js';
-import { ensureProviders, readProviders, setEnabled } from '../providers/health.js';
+import { ensureProviders, readProviders, setEnabled } from './health.js';
 
 export async function registerProviderRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const names = deps.config.smsProviders;

@@ -146,7 +146,7 @@ for (const instances of [1, 2]) {
   await close();
 }
 
-// 5. Crash resume: the real server (src/main.ts, as npm start runs it) sends 3,000 members at 200/s,
+// 5. Crash resume: the real server (src/main.ts, the entry point `npm start` runs compiled) sends 3,000 members at 200/s,
 // is killed with SIGKILL at 30%, and a new server is started. Resume time: from the new server's
 // listening line until 99% of the rest reached the stand-in, against the ideal (rest / 200 s).
 {

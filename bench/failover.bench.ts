@@ -1,4 +1,4 @@
-// Failover figure (issue 15): the real server (src/main.ts, as `npm start` runs it, in its own
+// Failover figure (issue 15): the real server (src/main.ts, the entry point `npm start` runs compiled, in its own
 // process) broadcasts to 1,800 members through the Vonage Messages API (primary, 100/s) with Twilio
 // as the secondary (50/s); the primary goes down (HTTP 503) after 500 accepted texts. Reported:
 // the time from the raise to the last text accepted, against the ideal (500 at the primary's rate,

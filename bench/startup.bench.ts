@@ -1,8 +1,8 @@
-// Start-up on the embedded default, as `npm start` runs it (tsx src/main.ts, no DATABASE_URL):
+// Start-up on the embedded default, as `npm start` runs it (scripts/start.mjs: the compiled service, no DATABASE_URL):
 // a first start creates DATA_DIR (initdb, migrations, demo members); the second start finds it and
 // should be ready (GET /readyz 200) in under 2 s. Timed from spawn to the first 200, polled every 10 ms.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,8 @@ async function start(dataDir: string, port: number): Promise<{ child: ChildProce
   delete env.DATABASE_URL;
   delete env.ADMIN_TOKEN;
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // What `npm start` runs: scripts/start.mjs (builds dist/ when the sources changed, then runs it).
+  const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let listeningMs = NaN;
   child.stdout!.on('data', (d: Buffer) => {
     if (Number.isNaN(listeningMs) && /listening on/.test(d.toString())) listeningMs = performance.now() - t0;
@@ -47,10 +48,13 @@ function stop(child: ChildProcess): Promise<void> {
 }
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-startup-'));
+// Run as root, the embedded PostgreSQL runs as user postgres and must reach DATA_DIR: a mkdtemp
+// directory is mode 700, and Batsignal never changes the permissions of a directory it did not create.
+chmodSync(dataDir, 0o755);
 try {
   const port = await freePort();
   const first = await start(dataDir, port);
-  console.log(`first start (empty DATA_DIR: initdb, migrations, demo members): ${fmt(first.readyMs, 0)} ms to /readyz`);
+  console.log(`first start (empty DATA_DIR: initdb, migrations, demo members; and a build if the sources changed): ${fmt(first.readyMs, 0)} ms to /readyz`);
   await stop(first.child);
   const seconds: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -1,4 +1,5 @@
 // The server process: read config, open the database, build the app, listen, shut down cleanly.
+import { pathToFileURL } from 'node:url';
 import { configOrExit, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
@@ -72,8 +73,8 @@ export async function serve(given: Config): Promise<void> {
   }
 }
 
-// Run directly (node dist/src/main.js / tsx src/main.ts).
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/main.ts')) {
+// Run directly (node dist/src/main.js, npm start through scripts/start.mjs, tsx src/main.ts).
+if (process.argv[1] !== undefined && (import.meta.url === pathToFileURL(process.argv[1]).href || process.argv[1].endsWith('/src/main.ts'))) {
   serve(configOrExit()).catch((err) => {
     console.error(`Batsignal failed to start: ${err instanceof Error ? err.message : String(err)}`);
     if (err instanceof Error && err.cause) console.error(err.cause);

@@ -1,4 +1,4 @@
-// kill -9 mid-broadcast, for real: the server (src/main.ts, as npm start runs it) sends a
+// kill -9 mid-broadcast, for real: the server (src/main.ts, the entry point `npm start` runs compiled) sends a
 // 3,000-member alert at 200/s to the Vonage stand-in, is SIGKILLed part-way, and a fresh server
 // finishes the job. Every member must
 // have the alert; duplicates are counted (the design aims at zero: rows in flight at the kill wait
@@ -49,7 +49,7 @@ t.test('kill -9 of the real server mid-broadcast, restart: everyone has it once;
     receipts: { url: `http://127.0.0.1:${port}/webhooks/vonage/status`, secret: SECRET, delayMs: 100, retryMs: 100 },
   });
   t.teardown(() => vonage.close());
-  // src/main.ts as `npm start` runs it, with its default lease (30 s) and receipt grace (30 s).
+  // src/main.ts, the service entry point, with its default lease (30 s) and receipt grace (30 s).
   const env = {
     DATABASE_URL: url, ADMIN_TOKEN: 'crash-test-admin-token-0123456789', PORT: String(port),
     VONAGE_API_KEY: vonage.apiKey, VONAGE_API_SECRET: vonage.apiSecret, VONAGE_REST_HOST: vonage.url, VONAGE_SIGNATURE_SECRET: SECRET,

@@ -1,4 +1,4 @@
-// Escalation to deputies with real server processes (src/main.ts, as `npm start` runs it): two
+// Escalation to deputies with real server processes (src/main.ts, the entry point `npm start` runs compiled): two
 // servers on one database sweep at the same moment, one is killed with SIGKILL and a fresh one
 // starts and sweeps again. Every deputy of an uncovered organisation must get the alert exactly
 // once, no deputy of a covered organisation any, whatever the processes did.

@@ -1,4 +1,4 @@
-// The service as an operator runs it: src/main.ts through tsx (what `npm start` runs) on the embedded defaults (no DATABASE_URL),
+// The service as an operator runs it: src/main.ts through tsx (`npm start` runs it compiled) on the embedded defaults (no DATABASE_URL),
 // stopped with SIGTERM and started again: members are kept, /readyz answers, exit is clean. The CLI
 // run beside it on the same DATA_DIR adopts the server's PostgreSQL cluster and leaves it running.
 import t from 'tap';

@@ -1,4 +1,4 @@
-// The real server in a child process: src/main.ts through tsx, as `npm start` runs it, configured
+// The real server in a child process: src/main.ts through tsx (`npm start` runs the same entry point compiled), configured
 // only through its environment. For the crash test and the bench: it can be killed with SIGKILL.
 //
 //   const s = spawnServer({ DATABASE_URL, ADMIN_TOKEN, VONAGE_API_KEY, ..., PORT: '4123' });

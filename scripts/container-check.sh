@@ -24,7 +24,7 @@ db_created=0
 step() { echo "=== container ($(($(date +%s) - t0)) s): $*"; }
 fail() {
   echo "container: FAILED: $*" >&2
-  docker logs --tail 40 "$name" >&2 2>/dev/null || true
+  { docker logs --tail 40 "$name" 2>&1 || true; } >&2   # the container's stderr too
   exit 1
 }
 cleanup() {
@@ -82,7 +82,9 @@ echo "  inbound: 401 $(cat "$work/inbound.out")"
 code=$(curl -s -o "$work/status.out" -w '%{http_code}' "$base/webhooks/vonage/status?messageId=FORGED0002&status=delivered&client-ref=1")
 [ "$code" = 401 ] || fail "an unsigned receipt answered $code: $(cat "$work/status.out")"
 echo "  receipt: 401 $(cat "$work/status.out")"
-docker logs "$name" 2>&1 | grep -q 'NO REAL TEXTS ARE SENT' || fail "the start-up did not say the simulator is on"
+# To a file first: grep -q stops reading early, and under pipefail docker logs' SIGPIPE would fail the step.
+docker logs "$name" >"$work/container.log" 2>&1
+grep -q 'NO REAL TEXTS ARE SENT' "$work/container.log" || fail "the start-up did not say the simulator is on"
 echo "  the start-up says the simulator is on and no real texts are sent"
 
 step "docker stop exits 0"

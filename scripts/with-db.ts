@@ -4,7 +4,7 @@
 // into a database of its own (test/helpers/db.ts), so files run in parallel.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,6 +25,10 @@ function withDatabase(url: string, name: string): string {
 async function main(): Promise<number> {
   const given = process.env.DATABASE_URL;
   const dir = given ? undefined : mkdtempSync(path.join(os.tmpdir(), 'batsignal-test-'));
+  // mkdtemp makes it mode 700; run as root, the embedded PostgreSQL runs as user postgres and must
+  // reach it. This script created it, so it opens it (Batsignal itself never changes the
+  // permissions of a folder it did not create: src/db/embedded.ts).
+  if (dir) chmodSync(dir, 0o755);
   const embedded = dir ? await startEmbedded(dir, (m) => console.error(m)) : undefined;
   const adminUrl = given ?? embedded!.url;
   try {

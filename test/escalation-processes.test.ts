@@ -34,9 +34,16 @@ t.test('escalation exactly once with two server processes, a kill -9 and a resta
   const covered = new Set(orgs.filter((_, i) => i % 4 === 0).map((o) => o.ods_code));
   await sql`UPDATE deliveries SET acked_at = now() WHERE alert_number = ${n} AND ods_code = ANY(${[...covered]}::text[])`.execute(db);
 
-  const vonage = await startVonageStandin({ faults: { latencyMs: 5 } });
-  t.teardown(() => vonage.close());
   const base = 20000 + Math.floor(Math.random() * 20000);
+  // Signed delivery receipts go to the server that stays up (b), as Vonage's would to the service:
+  // texts the killed server handed to the provider but never recorded are closed by their receipts,
+  // not sent again (without receipts, 81 of them went twice in a CI run: the window the crash test
+  // measures). Escalation is what this test is about; receipts make the sending exact too.
+  const vonage = await startVonageStandin({
+    faults: { latencyMs: 5 },
+    receipts: { url: `http://127.0.0.1:${base + 1}/webhooks/vonage/status`, secret: 'escalation-test-signature', delayMs: 100, retryMs: 100 },
+  });
+  t.teardown(() => vonage.close());
   const env = (k: number) => ({
     DATABASE_URL: url, ADMIN_TOKEN: 'escalation-test-admin-token-0123', PORT: String(base + k), DATA_DIR: t.testdirName,
     VONAGE_API_KEY: vonage.apiKey, VONAGE_API_SECRET: vonage.apiSecret, VONAGE_REST_HOST: vonage.url,

@@ -7,6 +7,8 @@ import { isAlertNumber } from './number.js';
 
 export type AckResult =
   | { outcome: 'acknowledged' | 'already'; alert: number; stillOpen: number[] }
+  /** The ACK is for an advisory (src/advisories/): nothing was updated; the caller answers it there. */
+  | { outcome: 'advisory'; alert: number }
   | { outcome: 'nothingOpen' }
   | { outcome: 'notReceived'; alert: number; ownAlert: boolean }
   | { outcome: 'noSuchAlert'; alert: number };
@@ -15,6 +17,7 @@ const STILL_OPEN_LISTED = 3;
 
 interface Row {
   acked: number | null;
+  advisory: number | null;
   received: boolean;
   raised_by: number | null;
   exists: boolean;
@@ -31,41 +34,54 @@ const stillOpen = (memberId: number, except: RawBuilder<unknown>) => sql`
 /**
  * ACK <n> (alert set) or bare ACK (alert null: the newest open alert this member received and has
  * not acknowledged). Works before any delivery receipt: only the deliveries row matters.
+ * An ACK whose target is an advisory (ACK <n> with n in advisories; a bare ACK whose newest open
+ * unacknowledged alert is of kind 'advisory', as advisoryFor(..., true) finds it) updates nothing
+ * and says so ('advisory'), in the same statement: the advisory lookup was a round trip of its own
+ * on every ACK (7 statements an ACK, 6 with it folded in; scratch/count.ts). `advisories: 'ignore'`
+ * records it as an alert's ACK whatever it is (the advisory turned out not to be answerable).
  */
-export async function recordAck(trx: Tx, memberId: number, alert: number | null, now: Date): Promise<AckResult> {
+export async function recordAck(trx: Tx, memberId: number, alert: number | null, now: Date, opts: { advisories?: 'ignore' } = {}): Promise<AckResult> {
   if (alert !== null && !isAlertNumber(alert)) return { outcome: 'noSuchAlert', alert };
+  const checkAdvisories = opts.advisories !== 'ignore';
 
   if (alert === null) {
     // The outer SELECT sees the snapshot before the UPDATE, so the target is excluded by number.
-    const r = await sql<Pick<Row, 'acked' | 'still_open'>>`
+    const r = await sql<Pick<Row, 'acked' | 'advisory' | 'still_open'>>`
       WITH t AS (
-        SELECT d.alert_number FROM deliveries d JOIN alerts a ON a.number = d.alert_number
+        SELECT d.alert_number, a.kind = 'advisory' AND ${checkAdvisories}::boolean AS advisory
+          FROM deliveries d JOIN alerts a ON a.number = d.alert_number
         WHERE d.member_id = ${memberId} AND d.acked_at IS NULL AND a.status = 'open'
         ORDER BY d.alert_number DESC LIMIT 1
       ), u AS (
         UPDATE deliveries d SET acked_at = ${now} FROM t
-        WHERE d.alert_number = t.alert_number AND d.member_id = ${memberId} AND d.acked_at IS NULL
+        WHERE d.alert_number = t.alert_number AND d.member_id = ${memberId} AND d.acked_at IS NULL AND NOT t.advisory
         RETURNING d.alert_number
       )
       SELECT (SELECT alert_number FROM u) AS acked,
+             (SELECT alert_number FROM t WHERE advisory) AS advisory,
              ${stillOpen(memberId, sql`coalesce((SELECT alert_number FROM t), 0)`)} AS still_open`.execute(trx);
     const row = r.rows[0]!;
+    if (row.advisory !== null) return { outcome: 'advisory', alert: row.advisory };
     if (row.acked === null) return { outcome: 'nothingOpen' };
     return { outcome: 'acknowledged', alert: row.acked, stillOpen: row.still_open };
   }
 
   const r = await sql<Row>`
-    WITH u AS (
+    WITH adv AS (
+      SELECT number FROM advisories WHERE number = ${alert} AND ${checkAdvisories}::boolean
+    ), u AS (
       UPDATE deliveries SET acked_at = ${now}
-      WHERE alert_number = ${alert} AND member_id = ${memberId} AND acked_at IS NULL
+      WHERE alert_number = ${alert} AND member_id = ${memberId} AND acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM adv)
       RETURNING alert_number
     )
     SELECT (SELECT alert_number FROM u) AS acked,
+           (SELECT number FROM adv) AS advisory,
            EXISTS (SELECT 1 FROM deliveries WHERE alert_number = ${alert} AND member_id = ${memberId}) AS received,
            EXISTS (SELECT 1 FROM alerts WHERE number = ${alert}) AS exists,
            (SELECT raised_by FROM alerts WHERE number = ${alert}) AS raised_by,
            ${stillOpen(memberId, sql`${alert}`)} AS still_open`.execute(trx);
   const row = r.rows[0]!;
+  if (row.advisory !== null) return { outcome: 'advisory', alert: row.advisory };
   if (row.acked !== null) return { outcome: 'acknowledged', alert, stillOpen: row.still_open };
   if (row.received) return { outcome: 'already', alert, stillOpen: row.still_open };
   if (row.exists) return { outcome: 'notReceived', alert, ownAlert: row.raised_by === memberId };
@@ -73,7 +89,7 @@ export async function recordAck(trx: Tx, memberId: number, alert: number | null,
 }
 
 /** "Acknowledged #13. Still open for you: #12 - reply ACK 12." */
-export function ackReply(r: AckResult): string {
+export function ackReply(r: Exclude<AckResult, { outcome: 'advisory' }>): string {
   switch (r.outcome) {
     case 'acknowledged':
       return `Acknowledged #${r.alert}. Thank you. Reply AFFECTED ${r.alert}, NOT AFFECTED ${r.alert} or NEED HELP ${r.alert} <text> to say how it is.${openLine(r.stillOpen)}`;

@@ -44,10 +44,14 @@ async function advisoryStatus(trx: Tx, member: Member, alert: number | null, now
 export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, effect: Effect, now: Date): Promise<string[]> {
   switch (effect.kind) {
     case 'ack': {
-      const adv = await advisoryFor(trx, member.id, effect.alert, true);
-      const a = adv === null ? null : await advisoryReply(trx, member, adv, 'ack', effect.text ?? '', now);
-      if (a) return a;
-      const r = await recordAck(trx, member.id, effect.alert, now);
+      // One statement finds the target, and acknowledges it unless it is an advisory (ack.ts).
+      let r = await recordAck(trx, member.id, effect.alert, now);
+      if (r.outcome === 'advisory') {
+        const a = await advisoryReply(trx, member, r.alert, 'ack', effect.text ?? '', now);
+        if (a) return a;
+        r = await recordAck(trx, member.id, effect.alert, now, { advisories: 'ignore' });
+        if (r.outcome === 'advisory') throw new Error('recordAck answered advisory when told to ignore advisories');
+      }
       if (r.outcome === 'acknowledged') deps.metrics?.acknowledged();
       return [ackReply(r)];
     }

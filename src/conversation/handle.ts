@@ -10,7 +10,7 @@ import { enqueueSms } from '../outbox/write.js';
 import { audienceSize } from '../alerts/create.js';
 import { alertTarget } from '../alerts/followup.js';
 import { parseCommand, type Command } from './parse.js';
-import { contextNeeds, IDLE, step, type ConversationState, type StepContext, type StepResult } from './machine.js';
+import { asState, contextNeeds, IDLE, step, type ConversationState, type StepContext, type StepResult } from './machine.js';
 import { loadConversation, raisesInLastHour, saveConversation } from './store.js';
 import { executeEffect } from './effects.js';
 import { exerciseModeOn } from '../alerts/exercise.js';
@@ -38,14 +38,15 @@ export async function converse(
   member: Member,
   text: string,
   now: Date,
-  opts: { quiet?: boolean } = {},
+  opts: { quiet?: boolean; conversation?: unknown } = {},
 ): Promise<void> {
   const parsed = parseCommand(text);
   // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
   const cmd = parsed.kind === 'raise' && !parsed.exercise && (await exerciseModeOn(trx)) ? { ...parsed, exercise: true } : parsed;
   // ACK <n>, STATUS, STOP and START skip the conversation row entirely: the ACK path is hot.
   const stateNeeded = contextNeeds(null, cmd, now).state;
-  const state = stateNeeded ? await loadConversation(trx, member.id) : IDLE;
+  // The inbound intake reads the state in its own statement (src/inbound/intake.ts): no round trip here.
+  const state = !stateNeeded ? IDLE : opts.conversation !== undefined ? asState(opts.conversation) : await loadConversation(trx, member.id);
   const needs = contextNeeds(state, cmd, now);
 
   const c = deps.config;

@@ -7,7 +7,7 @@ import type { Database, Tx } from '../db/connect.js';
 import type { InboundOutcome, Member } from '../db/schema.js';
 import { fromVonage } from '../directory/phone.js';
 import { isInterpretedType, type InboundSms } from './message.js';
-import { lockSender, recordInbound } from './dedupe.js';
+import { inSenderTransaction, recordInbound } from './dedupe.js';
 import { intake } from './intake.js';
 import { assembleIfComplete, MAX_TEXT_PARTS, takeStaleGroups, tooLongGroupSeen } from './concat.js';
 import { replyToStranger } from './strangers.js';
@@ -19,7 +19,8 @@ import { replies } from '../conversation/replies.js';
 /**
  * The conversation's entry point (src/conversation/handle.ts). `quiet`: the sender is over the
  * loop cap and this is one of the commands that still gets through (limits.ts): act on it, but
- * send no reply unless it changed something.
+ * send no reply unless it changed something. `conversation`: the member's conversations.state as
+ * the intake statement read it under the sender lock (null: no row); absent: not read yet.
  */
 export type Converse = (
   trx: Tx,
@@ -27,7 +28,7 @@ export type Converse = (
   member: Member,
   text: string,
   now: Date,
-  opts?: { quiet?: boolean },
+  opts?: { quiet?: boolean; conversation?: unknown },
 ) => Promise<void>;
 
 export interface PipelineDeps {
@@ -51,7 +52,7 @@ export interface ReceiveResult {
 }
 
 type Sender =
-  | { kind: 'member'; member: Member; quiet: boolean }
+  | { kind: 'member'; member: Member; quiet: boolean; conversation?: unknown }
   | { kind: 'stranger'; phone: string }
   | { kind: 'ignored'; reason: string };
 
@@ -99,7 +100,10 @@ async function classifySender(trx: Tx, config: Config, key: string, text: string
 async function interpret(trx: Tx, deps: PipelineDeps, sender: Sender, text: string, now: Date): Promise<ReceiveResult> {
   switch (sender.kind) {
     case 'member':
-      await deps.converse(trx, { config: deps.config, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, sender.member, text, now, sender.quiet ? { quiet: true } : {});
+      await deps.converse(trx, { config: deps.config, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, sender.member, text, now, {
+        ...(sender.quiet ? { quiet: true } : {}),
+        ...(sender.conversation !== undefined ? { conversation: sender.conversation } : {}),
+      });
       return sender.quiet ? { outcome: 'processed', reason: 'over_loop_cap' } : { outcome: 'processed' };
     case 'stranger': {
       const replied = await replyToStranger(trx, sender.phone, now, deps.config.strangerRepliesPerHour);
@@ -152,8 +156,7 @@ export async function receiveInbound(given: PipelineDeps, raw: InboundSms, now: 
   const deps = { ...given, metrics: counted };
   // Stored, locked, grouped and counted under the normalised number.
   const sms: InboundSms = { ...raw, msisdn: senderKey(raw.msisdn, deps.config) };
-  const result = await deps.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
-    await lockSender(trx, sms.msisdn);
+  const result = await inSenderTransaction(deps.db, sms.msisdn, async (trx): Promise<ReceiveResult> => {
 
     const ignored = ignoredBeforeSender(deps.config, sms);
     if (ignored) {
@@ -182,7 +185,7 @@ export async function receiveInbound(given: PipelineDeps, raw: InboundSms, now: 
           ? { kind: 'stranger', phone: phone.e164 }
           : r.stored === 'ignored'
             ? { kind: 'ignored', reason: 'rate_limited' }
-            : { kind: 'member', member: r.member, quiet: r.overCap };
+            : { kind: 'member', member: r.member, quiet: r.overCap, conversation: r.conversation };
         return interpret(trx, deps, sender, sms.text, now);
       }
     }
@@ -201,10 +204,7 @@ export async function receiveInbound(given: PipelineDeps, raw: InboundSms, now: 
 export async function flushSender(given: PipelineDeps, msisdn: string, now: Date): Promise<number> {
   const counted = afterCommit(given.metrics ?? noopMetrics);
   const deps = { ...given, metrics: counted };
-  const n = await deps.db.transaction().execute(async (trx) => {
-    await lockSender(trx, msisdn);
-    return flushStale(trx, deps, msisdn, now);
-  });
+  const n = await inSenderTransaction(deps.db, msisdn, (trx) => flushStale(trx, deps, msisdn, now));
   counted.commit();
   return n;
 }

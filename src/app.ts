@@ -7,6 +7,7 @@ import { registerMemberRoutes } from './directory/routes.js';
 import { registerSigninRoutes } from './directory/signin-routes.js';
 import { verifySession } from './directory/signin.js';
 import { installAuditLog } from './http/audit.js';
+import { requestLogController } from './http/request-log.js';
 import { registerAuditRoutes } from './web/audit.js';
 import { registerOrganisationRoutes } from './directory/org-routes.js';
 import { registerVonageInbound } from './webhooks/vonage-inbound.js';
@@ -33,6 +34,8 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024;
 export async function buildApp(given: AppDeps, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    // One line per webhook at info (src/http/request-log.ts).
+    logController: requestLogController(),
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Vonage sends a repeated key only if something is wrong; keep arrays visible so the edge can refuse them.
     routerOptions: { ignoreTrailingSlash: true },

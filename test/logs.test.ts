@@ -46,6 +46,24 @@ t.test('request lines: the path only, on every route (webhooks, admin search, 40
   }
 });
 
+t.test('at info a webhook is one line (its own); other routes keep the request lines', async (t) => {
+  const { db } = await freshDatabase(t);
+  const config = loadConfig({ VONAGE_SIGNATURE_SECRET: SECRET, LOG_LEVEL: 'info' });
+  const lines: string[] = [];
+  const app = await buildApp({ config, db, clock: () => new Date(), adminTokens: [ADMIN_TOKEN] }, loggerOptions(config, { write: (l) => void lines.push(l) }));
+  t.teardown(() => app.close());
+  const now = Math.floor(Date.now() / 1000);
+  const params = signVonageParams({ msisdn: '447700900123', to: '447700900000', messageId: 'AA00000000000002', text: 'HELP', type: 'text', timestamp: String(now) }, SECRET, 'md5hash');
+  t.equal((await app.inject({ method: 'POST', url: '/webhooks/vonage/inbound', payload: params })).statusCode, 200);
+  t.equal((await app.inject({ url: '/webhooks/vonage/inbound', query: { ...params, sig: '0'.repeat(32) } })).statusCode, 401);
+  t.equal((await app.inject({ url: '/api/alerts', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).statusCode, 200);
+  await app.close();
+  const records = lines.map((l) => JSON.parse(l) as { msg?: string; reqId?: string; req?: { url?: string } });
+  const byRequest = new Map<string, string[]>();
+  for (const r of records) if (r.reqId) byRequest.set(r.reqId, [...(byRequest.get(r.reqId) ?? []), r.msg ?? '']);
+  t.same([...byRequest.values()], [['inbound sms'], ['inbound sms'], ['incoming request', 'request completed']], 'webhooks: their one line; the admin API: Fastify\'s two');
+});
+
 t.test('redaction: secret-bearing keys are censored wherever a module logs them', async (t) => {
   const out: string[] = [];
   const app = Fastify({ logger: loggerOptions({ logLevel: 'info' }, { write: (l) => void out.push(l) }) });

@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { startConcatSweeper } from './inbound/sweeper.js';
 import { converse } from './conversation/handle.js';
 import { startReminderSweeper } from './alerts/reminders.js';
+import { startFanOutWorker } from './alerts/fanout.js';
 import { startEscalationSweeper } from './alerts/escalation.js';
 import { startAdvisorySweeper } from './advisories/sweep.js';
 import { startOutbox, type ChannelPlan } from './outbox/run.js';
@@ -25,6 +26,8 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
   const running: Workers[] = [];
   // Multipart texts whose missing parts never came (src/inbound/sweeper.ts).
   running.push(startConcatSweeper({ config: deps.config, db: deps.db, converse, touch: () => deps.outboxSignal?.touch(), metrics: deps.metrics }, deps.clock, log));
+  // Broadcasts larger than one batch are written after their alert commits (src/alerts/fanout.ts).
+  running.push(startFanOutWorker(deps, log));
   // One reminder to each member who has not acknowledged an open alert (src/alerts/reminders.ts).
   running.push(startReminderSweeper(deps, log));
   // Deputies of organisations nobody has acknowledged for in time (src/alerts/escalation.ts).

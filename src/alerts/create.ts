@@ -1,11 +1,14 @@
-// Creating an alert: the alert, one delivery per recipient and every outbound message, in the
-// caller's transaction, so a confirmed alert and its fan-out exist together or not at all.
+// Creating an alert: the alert, its first recipients' texts and deliveries (all of them for up to
+// FANOUT_INLINE members; the fan-out worker writes the rest from the cursor committed here,
+// src/alerts/fanout.ts) and the other channels' rows, in the caller's transaction, so a confirmed
+// alert and its fan-out exist together or not at all.
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
 import type { Alert, AlertSource } from '../db/schema.js';
 import { broadcastText } from './text.js';
 import { nextAlertNumber } from '../db/alert-number.js';
-import { smsRowsFrom, enqueueOtherChannels, type OtherChannels } from '../outbox/write.js';
+import { enqueueOtherChannels, type OtherChannels } from '../outbox/write.js';
+import { FANOUT_INLINE, audienceAfter, writeBroadcastBatch } from './fanout.js';
 
 export interface NewAlert {
   raiserId: number | null;
@@ -35,8 +38,11 @@ export async function audienceSize(trx: Tx, raiserId: number | null): Promise<nu
   return r.rows[0]!.n;
 }
 
-/** `channels`: which of forum and email to queue as well (otherChannels(config)); absent: texts only. */
-export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: OtherChannels): Promise<CreatedAlert> {
+/**
+ * `channels`: which of forum and email to queue as well (otherChannels(config)); absent: texts only.
+ * `inline`: recipients written in this transaction (tests lower it to exercise the fan-out worker).
+ */
+export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: OtherChannels, inline = FANOUT_INLINE): Promise<CreatedAlert> {
   // Numbers are what members type (ACK 12): gapless, shared with advisories (src/db/alert-number.ts).
   const next = await nextAlertNumber(trx);
 
@@ -57,22 +63,10 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: Ot
     })
     .execute();
 
-  // One set-based statement for the whole fan-out: 100,000 recipients without a round trip each.
-  const fanout = await sql<{ n: number }>`
-    WITH o AS (${smsRowsFrom('alert', next, now, sql`
-      SELECT m.id AS member_id, m.phone AS recipient, ${body}::text AS body
-      FROM members m
-      WHERE NOT m.opted_out AND m.id IS DISTINCT FROM ${a.raiserId} AND m.contact_role <> 'deputy'
-      ORDER BY m.id`)}
-    ), d AS (
-      -- The recipient's organisation and role as they are now: coverage counts by these.
-      INSERT INTO deliveries (alert_number, member_id, sms_outbox_id, created_at, ods_code, contact_role)
-      SELECT ${next}, o.member_id, o.id, ${now}, m.ods_code, m.contact_role
-      FROM o JOIN members m ON m.id = o.member_id
-      RETURNING 1
-    )
-    SELECT count(*)::int AS n FROM d`.execute(trx);
-  const recipientCount = fanout.rows[0]!.n;
+  // The first FANOUT_INLINE recipients now, in one statement; a larger audience is continued by
+  // the fan-out worker after this commits (src/alerts/fanout.ts), from the cursor set here.
+  const first = await writeBroadcastBatch(trx, { number: next, raisedBy: a.raiserId, body }, 0, inline, now, false);
+  const recipientCount = first.written + (first.done ? 0 : await audienceAfter(trx, a.raiserId, first.lastId!));
   // Every organisation the alert concerns: recipients' and held-back deputies'.
   await sql`
     INSERT INTO alert_organisations (alert_number, ods_code)
@@ -81,7 +75,7 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: Ot
 
   const alert = await trx
     .updateTable('alerts')
-    .set({ recipient_count: recipientCount })
+    .set({ recipient_count: recipientCount, fanout_after: first.done ? null : first.lastId })
     .where('number', '=', next)
     .returningAll()
     .executeTakeFirstOrThrow();

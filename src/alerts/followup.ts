@@ -10,6 +10,7 @@ import type { Member } from '../db/schema.js';
 import { isAlertNumber } from './number.js';
 import { enqueueFollowUpChannels, smsRowsFrom, type OtherChannels } from '../outbox/write.js';
 import { followUpSubject } from '../text/subject.js';
+import { finishFanOut } from './fanout.js';
 
 /** An alert named by UPDATE/ALLCLEAR, as the machine needs to judge it. */
 export interface AlertTarget {
@@ -80,6 +81,8 @@ export async function sendFollowUp(
   const row = await trx.selectFrom('alerts').select(['number', 'status', 'exercise']).where('number', '=', alert).forUpdate().executeTakeFirst();
   if (!row) return { outcome: 'noSuchAlert' };
   if (row.status === 'closed') return { outcome: 'closed' };
+  // Every recipient of the alert gets its follow-up: a fan-out still being written is finished first.
+  await finishFanOut(trx, alert, now);
   if (kind === 'allclear') {
     await trx.updateTable('alerts').set({ status: 'closed', closed_at: now }).where('number', '=', alert).execute();
   }

@@ -109,6 +109,8 @@ export interface AlertsTable {
   closed_at: NullableTimestamp;
   /** 'advisory': a national advisory (migration 200), sharing the alert numbers. */
   kind: Generated<AlertKind>;
+  /** The last member id the broadcast has been written for while more may remain; null when complete (migration 800). */
+  fanout_after: number | null;
 }
 
 export type AlertKind = 'peer' | 'advisory';

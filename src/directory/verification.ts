@@ -53,7 +53,7 @@ export const undeliverableSql = sql<boolean>`coalesce((
   WHERE o.member_id = members.id AND o.channel = 'sms' AND ${FINAL}
   ORDER BY o.id DESC LIMIT 1), false)`;
 
-/** Each member's last final text (index outbox_member_sms). */
+/** Each member's last final text (index outbox_member_final, migration 800: only final rows are indexed). */
 export async function lastTexts(db: Database | Tx, memberIds: readonly number[]): Promise<Map<number, LastText>> {
   const out = new Map<number, LastText>();
   if (memberIds.length === 0) return out;

@@ -28,12 +28,14 @@ export async function outboxStates(db: Database): Promise<Record<string, number>
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
 
-/** Waits until no SMS row is pending or sending. */
+/** Waits until every broadcast is written (src/alerts/fanout.ts) and no SMS row is pending or sending. */
 export async function settled(db: Database, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const s = await outboxStates(db);
-    if (!s.pending && !s.sending) return;
+    const f = await sql<{ n: number }>`SELECT count(*)::int AS n FROM alerts WHERE fanout_after IS NOT NULL`.execute(db);
+    if (f.rows[0]!.n > 0) s.fanout = f.rows[0]!.n;
+    if (!s.pending && !s.sending && !s.fanout) return;
     if (Date.now() > until) throw new Error(`outbox not settled: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 25));
   }

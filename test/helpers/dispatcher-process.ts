@@ -72,6 +72,7 @@ async function main(): Promise<void> {
   const { createVonageSender } = await import('../../src/providers/vonage-sms/client.js');
   const { smsChannel } = await import('../../src/providers/failover.js');
   const { createOutboxSignal } = await import('../../src/outbox/signal.js');
+  const { startFanOutWorker } = await import('../../src/alerts/fanout.js');
   const env = process.env;
   const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);
   const config = loadConfig({ ...env, ADMIN_TOKEN: env.ADMIN_TOKEN ?? 'instance-admin-token-0123456789', LOG_LEVEL: 'warn' });
@@ -98,8 +99,11 @@ async function main(): Promise<void> {
       pollMs: num('POLL_MS', 250),
     },
   ], outboxSignal);
+  // As src/workers.ts does: a broadcast beyond its first batch is written by the fan-out worker.
+  const fanout = startFanOutWorker({ db, clock: () => new Date(), outboxSignal }, log);
   console.log(`ready ${(app.server.address() as { port: number }).port}`);
   process.once('SIGTERM', async () => {
+    await fanout.stop();
     await outbox.stop();
     const s = outbox.dispatchers[0]!.stats();
     console.log(`stats ${JSON.stringify({ sent: s.sent, retried: s.retried, failed: s.failed })}`);

@@ -4,13 +4,15 @@
 // One hook for every route, so a new admin route is audited without remembering to. The row is
 // written when the answer has gone, after the change committed: a crash in that moment loses the
 // line, never the change (the change's own tables say what it did; kept as a known trade-off).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/connect.js';
 import type { Clock } from '../clock.js';
 
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Not admin changes: signing in is its own log (sessions), the simulator's texts are a phone's. */
 const NOT_AUDITED = /^\/api\/(signin|simulator)\//;
+/** Provider webhooks: signed by Vonage, Twilio or Discourse, never by an admin. */
+const NOT_AUDITED_PREFIX = '/webhooks/';
 const SECRET_KEYS = /token|code|secret|password|key/i;
 const MAX_DETAILS = 4000;
 
@@ -29,10 +31,15 @@ function actorOf(req: FastifyRequest): { actor: string; memberId: number | null 
   return a.kind === 'token' ? { actor: 'admin token', memberId: null } : { actor: a.name, memberId: a.memberId };
 }
 
-/** Adds the hook to the root instance: it applies to every route registered after it. */
+/**
+ * On the root instance: every route registered after it that can change something (POST, PUT,
+ * PATCH, DELETE) gets the hook, so a new admin route is audited without remembering to. Provider
+ * webhooks (/webhooks/: signed by a provider, never an admin) and the routes in NOT_AUDITED do not:
+ * the hook ran, and returned at once, on every webhook (issue 16: nothing per webhook that is not its work).
+ */
 export function installAuditLog(app: FastifyInstance, deps: { db: Database; clock: Clock }): void {
   app.decorateRequest('actor', null);
-  app.addHook('onResponse', async (req, reply) => {
+  const audit = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!CHANGES.has(req.method) || reply.statusCode >= 400) return;
     const route = req.routeOptions.url;
     if (route === undefined || NOT_AUDITED.test(route)) return;
@@ -47,5 +54,11 @@ export function installAuditLog(app: FastifyInstance, deps: { db: Database; cloc
     } catch (err) {
       req.log.error({ err, action: `${req.method} ${route}` }, 'writing the audit log failed');
     }
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => CHANGES.has(m)) || route.url.startsWith(NOT_AUDITED_PREFIX) || NOT_AUDITED.test(route.url)) return;
+    const own = route.onResponse;
+    route.onResponse = own === undefined ? [audit] : Array.isArray(own) ? [...own, audit] : [own, audit];
   });
 }

@@ -1,6 +1,7 @@
 // Sending through Twilio's Programmable Messaging with the official `twilio` SDK. Never throws:
 // every answer, error and timeout becomes an outcome failover and the dispatcher act on (errors.ts).
-import twilio from 'twilio';
+import { createRequire } from 'node:module';
+import type Twilio from 'twilio';
 import type { SmsMessage } from '../../outbox/channel.js';
 import { transportOutcome, type ProviderOutcome } from '../outcome.js';
 import { outcomeOfFailure } from './errors.js';
@@ -20,9 +21,15 @@ export const TWILIO_STATUS_PATH = '/webhooks/twilio/status';
 export const TWILIO_INBOUND_PATH = '/webhooks/twilio/inbound';
 const TWILIO_API = 'https://api.twilio.com';
 
+// The SDK is loaded when Twilio is first configured or called, not at start: importing it took
+// ~190 ms of the ~950 ms the service's modules take to load here, and the second start of the
+// embedded default has a 2 s budget (bench/startup.bench.ts). It is CommonJS, so require is synchronous.
+let sdk: typeof Twilio | undefined;
+export const twilioSdk = (): typeof Twilio => (sdk ??= createRequire(import.meta.url)('twilio') as typeof Twilio);
+
 /** The SDK's own HTTP client, pointed at another base URL (the SDK has no option for it). */
-function baseUrlClient(base: string, timeout: number): InstanceType<typeof twilio.RequestClient> {
-  const client = new twilio.RequestClient({ timeout, keepAlive: true });
+function baseUrlClient(base: string, timeout: number): InstanceType<typeof Twilio.RequestClient> {
+  const client = new (twilioSdk().RequestClient)({ timeout, keepAlive: true });
   const request = client.request.bind(client);
   client.request = ((opts: Parameters<typeof request>[0]) =>
     request({ ...opts, uri: opts.uri.startsWith(TWILIO_API) ? base + opts.uri.slice(TWILIO_API.length) : opts.uri })) as typeof client.request;
@@ -41,7 +48,7 @@ export interface TwilioSender {
 export function createTwilioSender(s: TwilioSettings, opts: { timeoutMs?: number } = {}): TwilioSender {
   const timeout = opts.timeoutMs ?? 10_000;
   const httpClient = baseUrlClient(s.apiBase ?? TWILIO_API, timeout);
-  const client = twilio(s.accountSid, s.authToken, { httpClient, autoRetry: false });
+  const client = twilioSdk()(s.accountSid, s.authToken, { httpClient, autoRetry: false });
   return {
     name: 'twilio',
     number: s.number,
@@ -63,7 +70,7 @@ export function createTwilioSender(s: TwilioSettings, opts: { timeoutMs?: number
 
 /** What an SDK exception means for the row. Exported for tests. */
 export function outcomeOfError(err: unknown): ProviderOutcome {
-  if (err instanceof twilio.RestException) {
+  if (err instanceof twilioSdk().RestException) {
     return outcomeOfFailure({ status: err.status, code: err.code, message: err.message, retryAfterMs: undefined });
   }
   // axios (inside the SDK): ECONNABORTED/ETIMEDOUT on its timeout, ECONNREFUSED/ECONNRESET and friends.

@@ -1,8 +1,8 @@
 // Twilio's webhooks: the signature check (the SDK's validateRequest over the URL Twilio called,
 // built from PUBLIC_URL) and the allow-listed fields of an inbound text and a status callback.
 // Twilio posts form-encoded fields; every value has been checked to be one string by the edge.
-import twilio from 'twilio';
 import { deliveryError, TWILIO_STATUS } from './errors.js';
+import { twilioSdk } from './client.js';
 
 type Params = Record<string, string>;
 
@@ -12,7 +12,7 @@ type Params = Record<string, string>;
  */
 export function verifyTwilioSignature(authTokens: readonly string[], signature: string | undefined, url: string, params: Params): boolean {
   if (!signature) return false;
-  return authTokens.some((token) => twilio.validateRequest(token, signature, url, params));
+  return authTokens.some((token) => twilioSdk().validateRequest(token, signature, url, params));
 }
 
 const SID = /^[A-Z]{2}[0-9a-fA-F]{32}$/;

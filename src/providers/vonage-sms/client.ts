@@ -1,7 +1,10 @@
-// Sending through Vonage's SMS API with @vonage/server-sdk. Never throws: every answer, error and
-// timeout becomes a SendOutcome the dispatcher can act on (src/providers/vonage-sms/status-map.ts).
-import { Vonage } from '@vonage/server-sdk';
-import { SMSFailure, TypeEnum } from '@vonage/sms';
+// Sending through Vonage's SMS API with the official SDK's SMS client (@vonage/sms, the same class
+// @vonage/server-sdk's `vonage.sms` is). Never throws: every answer, error and timeout becomes a
+// SendOutcome the dispatcher can act on (src/providers/vonage-sms/status-map.ts).
+// Not the whole @vonage/server-sdk: it loads every Vonage API (voice, video, verify...), ~250 ms of
+// the service's start here (node import timing, after the modules the service loads anyway).
+import { Auth } from '@vonage/auth';
+import { SMS, SMSFailure, TypeEnum } from '@vonage/sms';
 import type { VonageConfig } from '../../config.js';
 import { countSegments, normaliseGsm7 } from '../../text/gsm7.js';
 import type { SendOutcome, SmsMessage, SmsSender } from '../../outbox/channel.js';
@@ -16,8 +19,8 @@ export interface VonageSenderOptions {
 
 /** One message per request, as the SMS API wants; the outbox id goes as client-ref (max 40 chars). */
 export function createVonageSender(vonage: VonageConfig, opts: VonageSenderOptions = {}): SmsSender {
-  const client = new Vonage(
-    { apiKey: vonage.apiKey, apiSecret: vonage.apiSecret },
+  const sms = new SMS(
+    new Auth({ apiKey: vonage.apiKey, apiSecret: vonage.apiSecret }),
     { ...(vonage.restHost ? { restHost: vonage.restHost } : {}), timeout: opts.timeoutMs ?? 10_000 },
   );
   return {
@@ -26,7 +29,7 @@ export function createVonageSender(vonage: VonageConfig, opts: VonageSenderOptio
       const text = normaliseGsm7(msg.text);
       const unicode = countSegments(text).encoding === 'ucs2';
       try {
-        const res = await client.sms.send({
+        const res = await sms.send({
           to: msg.to.replace(/^\+/, ''),
           from: msg.from,
           text,

@@ -1,6 +1,7 @@
 // The email channel: one message per outbox row over a pooled SMTP transport (nodemailer).
 // Rendered at send time, so a forum link recorded after the alert was created is included.
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type Nodemailer from 'nodemailer';
 import type { Database } from '../../db/connect.js';
 import type { SmtpConfig } from '../../config.js';
 import type { OutboxRow } from '../../db/schema.js';
@@ -81,9 +82,12 @@ function domainOf(from: string): string {
   return m?.[1] ?? 'batsignal.invalid';
 }
 
+// Loaded when SMTP is configured, not at every start (41 files; the second start has a 2 s budget).
+const mailer = (): typeof Nodemailer => createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
+
 export function createEmailSender(deps: EmailSenderDeps): EmailSender {
   const t = deps.timeouts ?? {};
-  const transport = nodemailer.createTransport({
+  const transport = mailer().createTransport({
     url: deps.smtp.url,
     pool: true,
     maxConnections: deps.maxConnections ?? 3,

@@ -54,7 +54,9 @@ export function startWorkers(deps: AppDeps, log: FastifyBaseLogger): Workers {
       // Retried for about two days (an incident's forum or mail outage), with a lease longer than a send.
       backoff: OTHER_CHANNEL_BACKOFF,
       leaseMs: OTHER_CHANNEL_LEASE_MS,
-      ...(sender.channel === 'forum' ? { ratePerSecond: 1, concurrency: 2 } : { concurrency: 10 }),
+      // Email (no rate limit) claims ahead of its 10 requests: a row whose attempt timed out is
+      // claimed again when its backoff ends, not after every other row's first attempt.
+      ...(sender.channel === 'forum' ? { ratePerSecond: 1, concurrency: 2 } : { concurrency: 10, claimAhead: true }),
     })),
   ];
   const outbox = startOutbox(deps.db, log, channels, deps.outboxSignal);

@@ -7,7 +7,8 @@
 //   p.kill('SIGKILL')              // or: const stats = await p.stop() (SIGTERM: clean stop, returns its counts)
 //
 // Extra environment (test knobs, not service settings): LEASE_MS, RECEIPT_GRACE_MS, RECLAIM_MS,
-// CONCURRENCY, INSTANCE (a name for its log lines).
+// CONCURRENCY, INSTANCE (a name for its log lines), COUNT_SQL=1 (statements sent, by their first
+// words, on stderr at SIGTERM). Profile it with spawnInstance(env, ['--cpu-prof', '--cpu-prof-dir=DIR']).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -26,8 +27,9 @@ export interface Instance {
   exited: Promise<number | null>;
 }
 
-export function spawnInstance(env: Record<string, string>): Instance {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+/** `nodeArgs`: extra node flags for the instance, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile it. */
+export function spawnInstance(env: Record<string, string>, nodeArgs: readonly string[] = []): Instance {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url)], {
     env: { ...process.env, ...env, DISPATCHER_CHILD: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -74,6 +76,19 @@ async function main(): Promise<void> {
   const { createOutboxSignal } = await import('../../src/outbox/signal.js');
   const { startFanOutWorker } = await import('../../src/alerts/fanout.js');
   const env = process.env;
+  // COUNT_SQL=1: count the statements this instance sends, by their first words (printed to stderr on SIGTERM).
+  const sqlCounts = new Map<string, number>();
+  if (env.COUNT_SQL === '1') {
+    const pg = (await import('pg')).default;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the client as `this`
+    const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+    pg.Client.prototype.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text?: string };
+      const text = (typeof q === 'string' ? q : (q?.text ?? '')).replace(/\s+/g, ' ').trim().slice(0, 60);
+      sqlCounts.set(text, (sqlCounts.get(text) ?? 0) + 1);
+      return query.apply(this, a);
+    } as typeof pg.Client.prototype.query;
+  }
   const num = (name: string, def: number) => (env[name] ? Number(env[name]) : def);
   const config = loadConfig({ ...env, ADMIN_TOKEN: env.ADMIN_TOKEN ?? 'instance-admin-token-0123456789', LOG_LEVEL: 'warn' });
   const db = connect(config.databaseUrl!, 20);
@@ -106,6 +121,7 @@ async function main(): Promise<void> {
     await fanout.stop();
     await outbox.stop();
     const s = outbox.dispatchers[0]!.stats();
+    if (sqlCounts.size > 0) console.error([...sqlCounts].sort((a, b) => b[1] - a[1]).map(([q, n]) => `[${name}] sql ${n} ${q}`).join('\n'));
     console.log(`stats ${JSON.stringify({ sent: s.sent, retried: s.retried, failed: s.failed })}`);
     await app.close();
     await db.destroy();

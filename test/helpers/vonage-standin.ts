@@ -310,6 +310,8 @@ export async function startVonageStandin(opts: StandinOptions = {}): Promise<Von
 // ---- In a child process (benchmarks) ----
 
 export interface StandinProcess {
+  /** The child's process id (CPU accounting in benchmarks). */
+  pid: number;
   url: string;
   apiKey: string;
   apiSecret: string;
@@ -323,8 +325,9 @@ export interface StandinProcess {
 
 type Msg = { type: 'ready'; url: string; apiKey: string; apiSecret: string } | { type: 'stats'; stats: Awaited<ReturnType<StandinProcess['stats']>> } | { type: 'reset' } | { type: 'first'; at: number | null };
 
-export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'receipts'> = {}): Promise<StandinProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `nodeArgs`: extra node flags for the child, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] to profile it. */
+export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'receipts'> = {}, nodeArgs: readonly string[] = []): Promise<StandinProcess> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: [...nodeArgs, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`stand-in process exited (${code})`))));
   exited.catch(() => {});
   const next = (type: Msg['type']) => {
@@ -343,6 +346,7 @@ export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'rece
   child.send({ type: 'start', opts });
   const ready = (await readyP) as Extract<Msg, { type: 'ready' }>;
   return {
+    pid: child.pid!,
     url: ready.url,
     apiKey: ready.apiKey,
     apiSecret: ready.apiSecret,
@@ -386,4 +390,5 @@ if (process.argv.includes('--child') && process.send) {
     }
   });
   process.on('disconnect', () => process.exit(0));
+  process.on('SIGTERM', () => process.exit(0)); // exits normally, so a --cpu-prof profile is written
 }

@@ -25,7 +25,7 @@ interface Row {
 }
 
 // Unacknowledged deliveries of open alerts, newest first (deliveries_member index), except one.
-const stillOpen = (memberId: number, except: RawBuilder<unknown>) => sql`
+const stillOpen = (memberId: number | RawBuilder<unknown>, except: RawBuilder<unknown>) => sql`
   ARRAY(SELECT d.alert_number FROM deliveries d JOIN alerts a ON a.number = d.alert_number
         WHERE d.member_id = ${memberId} AND d.acked_at IS NULL AND a.status = 'open'
           AND d.alert_number <> ${except}
@@ -66,21 +66,41 @@ export async function recordAck(trx: Tx, memberId: number, alert: number | null,
     return { outcome: 'acknowledged', alert: row.acked, stillOpen: row.still_open };
   }
 
-  const r = await sql<Row>`
-    WITH adv AS (
-      SELECT number FROM advisories WHERE number = ${alert} AND ${checkAdvisories}::boolean
-    ), u AS (
+  const f = ackOfNumber(sql`${memberId}`, alert, now, { checkAdvisories, when: sql`true` });
+  const r = await sql<Row>`WITH ${f.ctes} SELECT ${f.columns}`.execute(trx);
+  return ackOfNumberResult(r.rows[0]!, alert, memberId);
+}
+
+/** The columns ackOfNumber() adds to its statement's row. */
+export type AckOfNumberRow = Row;
+
+/**
+ * ACK <alert> as parts of a statement, so the inbound intake can run it in its own statement
+ * (src/inbound/intake.ts: ACK 5 round trips -> 4): `ctes` (named ack_adv, ack_u) to put in a WITH,
+ * `columns` for its SELECT list (acked, advisory, received, exists, raised_by, still_open).
+ * `member`: the member's id as SQL (NULL: no member, nothing updated); `when`: the UPDATE runs
+ * only if this is true (the intake: the text was stored, not a duplicate). The SELECT sees the
+ * snapshot before the UPDATE, as recordAck's does.
+ */
+export function ackOfNumber(member: RawBuilder<unknown>, alert: number, now: Date, opts: { checkAdvisories: boolean; when: RawBuilder<unknown> }) {
+  const ctes = sql`ack_adv AS (
+      SELECT number FROM advisories WHERE number = ${alert} AND ${opts.checkAdvisories}::boolean
+    ), ack_u AS (
       UPDATE deliveries SET acked_at = ${now}
-      WHERE alert_number = ${alert} AND member_id = ${memberId} AND acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM adv)
+      WHERE alert_number = ${alert} AND member_id = ${member} AND acked_at IS NULL AND NOT EXISTS (SELECT 1 FROM ack_adv) AND ${opts.when}
       RETURNING alert_number
-    )
-    SELECT (SELECT alert_number FROM u) AS acked,
-           (SELECT number FROM adv) AS advisory,
-           EXISTS (SELECT 1 FROM deliveries WHERE alert_number = ${alert} AND member_id = ${memberId}) AS received,
+    )`;
+  const columns = sql`(SELECT alert_number FROM ack_u) AS acked,
+           (SELECT number FROM ack_adv) AS advisory,
+           EXISTS (SELECT 1 FROM deliveries WHERE alert_number = ${alert} AND member_id = ${member}) AS received,
            EXISTS (SELECT 1 FROM alerts WHERE number = ${alert}) AS exists,
            (SELECT raised_by FROM alerts WHERE number = ${alert}) AS raised_by,
-           ${stillOpen(memberId, sql`${alert}`)} AS still_open`.execute(trx);
-  const row = r.rows[0]!;
+           ${stillOpen(member, sql`${alert}`)} AS still_open`;
+  return { ctes, columns };
+}
+
+/** What ackOfNumber()'s columns say, for this member (checkAdvisories as given to it). */
+export function ackOfNumberResult(row: AckOfNumberRow, alert: number, memberId: number): AckResult {
   if (row.advisory !== null) return { outcome: 'advisory', alert: row.advisory };
   if (row.acked !== null) return { outcome: 'acknowledged', alert, stillOpen: row.still_open };
   if (row.received) return { outcome: 'already', alert, stillOpen: row.still_open };

@@ -7,7 +7,7 @@ import type { Effect } from './machine.js';
 import { replies } from './replies.js';
 import { setOptedOut } from './store.js';
 import { createAlert } from '../alerts/create.js';
-import { ackReply, recordAck } from '../alerts/ack.js';
+import { ackReply, recordAck, type AckResult } from '../alerts/ack.js';
 import { statusReply } from '../alerts/status.js';
 import { recordSituation } from '../alerts/situation.js';
 import { sendFollowUp } from '../alerts/followup.js';
@@ -41,11 +41,19 @@ async function advisoryStatus(trx: Tx, member: Member, alert: number | null, now
 }
 
 /** `deps.metrics`: counts alerts and ACKs; the caller's (afterCommit) counts them once its transaction commits. */
-export async function executeEffect(trx: Tx, deps: { config: Config; metrics?: Metrics }, member: Member, effect: Effect, now: Date): Promise<string[]> {
+/** `done`: the ACK the inbound intake already ran for this text (converse.ackFirst), and what it found. */
+export async function executeEffect(
+  trx: Tx,
+  deps: { config: Config; metrics?: Metrics },
+  member: Member,
+  effect: Effect,
+  now: Date,
+  done?: { alert: number; result: AckResult },
+): Promise<string[]> {
   switch (effect.kind) {
     case 'ack': {
       // One statement finds the target, and acknowledges it unless it is an advisory (ack.ts).
-      let r = await recordAck(trx, member.id, effect.alert, now);
+      let r = done && done.alert === effect.alert ? done.result : await recordAck(trx, member.id, effect.alert, now);
       if (r.outcome === 'advisory') {
         const a = await advisoryReply(trx, member, r.alert, 'ack', effect.text ?? '', now);
         if (a) return a;

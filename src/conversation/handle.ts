@@ -15,6 +15,8 @@ import { loadConversation, raisesInLastHour, saveConversation } from './store.js
 import { executeEffect } from './effects.js';
 import { exerciseModeOn } from '../alerts/exercise.js';
 import type { Metrics } from '../metrics/registry.js';
+import { isAlertNumber } from '../alerts/number.js';
+import type { AckResult } from '../alerts/ack.js';
 
 /** Six digits: one chance in a million per guess, and three guesses end the raise. */
 export function oneTimeCode(): string {
@@ -38,7 +40,7 @@ export async function converse(
   member: Member,
   text: string,
   now: Date,
-  opts: { quiet?: boolean; conversation?: unknown } = {},
+  opts: { quiet?: boolean; conversation?: unknown; ack?: { alert: number; result: AckResult } } = {},
 ): Promise<void> {
   const parsed = parseCommand(text);
   // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
@@ -65,6 +67,10 @@ export async function converse(
   if (needs.alert !== null) ctx.alert = await alertTarget(trx, needs.alert);
 
   const result = step(state, cmd, ctx, now);
+  // The intake ran ACK <n> already (converse.ackFirst said this text is one): the step must agree.
+  if (opts.ack && !result.effects.some((e) => e.kind === 'ack' && e.alert === opts.ack!.alert)) {
+    throw new Error(`the intake acknowledged #${opts.ack.alert} but the conversation did not read "${cmd.kind}" as that ACK`);
+  }
   const scope = opts.quiet ? quietOutcome(state, cmd, result) : 'full';
   if (scope === 'nothing') return;
   if (scope === 'stateOnly') result.replies.length = 0;
@@ -72,10 +78,25 @@ export async function converse(
     await saveConversation(trx, member.id, result.next, now);
   }
   const texts = [...result.replies];
-  for (const effect of result.effects) texts.push(...(await executeEffect(trx, deps, member, effect, now)));
+  for (const effect of result.effects) texts.push(...(await executeEffect(trx, deps, member, effect, now, opts.ack)));
   await enqueueSms(
     trx,
     texts.map((body) => ({ memberId: member.id, to: member.phone, body, kind: 'reply' as const })),
     now,
   );
 }
+
+/**
+ * ACK <n> (not OK <n>, which a raise in progress may read as an answer) is a step that reads no
+ * state and no lookup, and whose one effect is that ACK: the inbound intake may run it in its own
+ * statement (converse.ackFirst, src/inbound/pipeline.ts). Derived from the step table, so a change
+ * there that made ACK <n> depend on the state turns this off rather than going out of step.
+ */
+export function ackWithoutState(text: string, now: Date): number | undefined {
+  const cmd = parseCommand(text);
+  if (cmd.kind !== 'ack' || cmd.alert === null || !isAlertNumber(cmd.alert)) return undefined;
+  const needs = contextNeeds(null, cmd, now);
+  if (needs.state || needs.audienceSize || needs.raisesLastHour || needs.alert !== null) return undefined;
+  return cmd.alert;
+}
+converse.ackFirst = ackWithoutState;

@@ -11,6 +11,7 @@ import type { Tx } from '../db/connect.js';
 import type { InboundOutcome, Member } from '../db/schema.js';
 import type { InboundSms } from './message.js';
 import { LIMITS } from './limits.js';
+import { ackOfNumber, ackOfNumberResult, type AckOfNumberRow, type AckResult } from '../alerts/ack.js';
 
 export interface Intake {
   /** A timed-out multipart text waits: nothing was stored, the caller takes the long way. */
@@ -22,20 +23,36 @@ export interface Intake {
    * the sender lock so the conversation needs no SELECT of its own: HELP was 6 round trips, now 5.
    */
   conversation: unknown;
+  /**
+   * With `ackAlert`: ACK <ackAlert> for the member, run in this statement when the text was stored
+   * as processed (never for a duplicate, a stranger or a stale sender); what it found. The
+   * conversation uses it instead of running the ACK itself (src/conversation/handle.ts).
+   */
+  ack?: { alert: number; result: AckResult } | undefined;
   /** The outcome stored, or null: a duplicate messageId (or nothing stored because of `stale`). */
   stored: InboundOutcome | null;
 }
 
-type Row = Partial<Member> & { _stale: boolean; _minute: number; _hour: number; _stored: InboundOutcome | null; _conversation: unknown };
+type Row = Partial<Member> & { _stale: boolean; _minute: number; _hour: number; _stored: InboundOutcome | null; _conversation: unknown; _ack?: AckOfNumberRow | null };
 
 /**
  * `sms.msisdn`: the sender key; `e164`: the same number with '+' (members.phone); `passesCap`:
  * the text is one the loop cap never silences (limits.ts passesLoopCap).
  */
-export async function intake(trx: Tx, sms: InboundSms, e164: string, passesCap: boolean, concatTimeoutSeconds: number, now: Date): Promise<Intake> {
+export async function intake(
+  trx: Tx,
+  sms: InboundSms,
+  e164: string,
+  passesCap: boolean,
+  concatTimeoutSeconds: number,
+  now: Date,
+  ackAlert?: number,
+): Promise<Intake> {
   const cutoff = new Date(now.getTime() - concatTimeoutSeconds * 1000);
   const hourAgo = new Date(now.getTime() - 3600_000);
   const minuteAgo = new Date(now.getTime() - 60_000);
+  // ACK <n> rides along (ACK 5 round trips -> 4): only once the text is stored as processed.
+  const ack = ackAlert === undefined ? undefined : ackOfNumber(sql`(SELECT id FROM m)`, ackAlert, now, { checkAdvisories: true, when: sql`EXISTS (SELECT 1 FROM ins WHERE outcome = 'processed')` });
   const { rows } = await sql<Row>`
     WITH stale AS (
       SELECT EXISTS (SELECT 1 FROM inbound_messages
@@ -59,14 +76,17 @@ export async function intake(trx: Tx, sms: InboundSms, e164: string, passesCap: 
        WHERE NOT stale.any
       ON CONFLICT (message_id) DO NOTHING
       RETURNING outcome
-    )
+    )${ack ? sql`, ${ack.ctes}` : sql``}
     SELECT m.*, stale.any AS _stale, cap.minute AS _minute, cap.hour AS _hour, (SELECT outcome FROM ins) AS _stored,
            (SELECT c.state FROM conversations c WHERE c.member_id = m.id) AS _conversation
+           ${ack ? sql`, (SELECT to_jsonb(a) FROM (SELECT ${ack.columns}) a) AS _ack` : sql``}
       FROM stale CROSS JOIN cap LEFT JOIN m ON true`.execute(trx);
-  const { _stale, _minute, _hour, _stored, _conversation, ...member } = rows[0]!;
+  const { _stale, _minute, _hour, _stored, _conversation, _ack, ...member } = rows[0]!;
+  const found = member.id === null || member.id === undefined ? undefined : (member as Member);
   return {
+    ack: _ack && found && _stored === 'processed' && ackAlert !== undefined ? { alert: ackAlert, result: ackOfNumberResult(_ack, ackAlert, found.id) } : undefined,
     stale: _stale,
-    member: member.id === null || member.id === undefined ? undefined : (member as Member),
+    member: found,
     overCap: _minute >= LIMITS.perMinute || _hour >= LIMITS.perHour,
     stored: _stored,
     conversation: _conversation,

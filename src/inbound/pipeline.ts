@@ -15,6 +15,7 @@ import { passesLoopCap, overInboundLimit } from './limits.js';
 import { afterCommit, noopMetrics, type Metrics, type PIPELINE_OUTCOMES } from '../metrics/registry.js';
 import { enqueueSms } from '../outbox/write.js';
 import { replies } from '../conversation/replies.js';
+import type { AckResult } from '../alerts/ack.js';
 
 /**
  * The conversation's entry point (src/conversation/handle.ts). `quiet`: the sender is over the
@@ -22,14 +23,21 @@ import { replies } from '../conversation/replies.js';
  * send no reply unless it changed something. `conversation`: the member's conversations.state as
  * the intake statement read it under the sender lock (null: no row); absent: not read yet.
  */
-export type Converse = (
+export type Converse = ((
   trx: Tx,
   deps: { config: Config; metrics?: Metrics },
   member: Member,
   text: string,
   now: Date,
-  opts?: { quiet?: boolean; conversation?: unknown },
-) => Promise<void>;
+  opts?: { quiet?: boolean; conversation?: unknown; ack?: { alert: number; result: AckResult } },
+) => Promise<void>) & {
+  /**
+   * The alert number of a text this conversation reads as ACK <n> whatever the member's state,
+   * else undefined: the intake then runs that ACK in its own statement and hands converse what it
+   * found (opts.ack) instead of converse running it (ACK 5 round trips -> 4). Absent: never.
+   */
+  ackFirst?: (text: string, now: Date) => number | undefined;
+};
 
 export interface PipelineDeps {
   config: Config;
@@ -52,7 +60,7 @@ export interface ReceiveResult {
 }
 
 type Sender =
-  | { kind: 'member'; member: Member; quiet: boolean; conversation?: unknown }
+  | { kind: 'member'; member: Member; quiet: boolean; conversation?: unknown; ack?: { alert: number; result: AckResult } | undefined }
   | { kind: 'stranger'; phone: string }
   | { kind: 'ignored'; reason: string };
 
@@ -103,6 +111,7 @@ async function interpret(trx: Tx, deps: PipelineDeps, sender: Sender, text: stri
       await deps.converse(trx, { config: deps.config, ...(deps.metrics ? { metrics: deps.metrics } : {}) }, sender.member, text, now, {
         ...(sender.quiet ? { quiet: true } : {}),
         ...(sender.conversation !== undefined ? { conversation: sender.conversation } : {}),
+        ...(sender.ack ? { ack: sender.ack } : {}),
       });
       return sender.quiet ? { outcome: 'processed', reason: 'over_loop_cap' } : { outcome: 'processed' };
     case 'stranger': {
@@ -180,14 +189,15 @@ export async function receiveInbound(given: PipelineDeps, raw: InboundSms, now: 
     // The usual case, a single text from a phone number: one statement (intake.ts).
     if (phone.ok && sms.msisdn !== ownKey(deps.config)) {
       const passes = passesLoopCap(sms.text);
-      const r = await intake(trx, sms, phone.e164, passes, deps.config.concatTimeoutSeconds, now);
+      const ackAlert = deps.converse.ackFirst?.(sms.text, now);
+      const r = await intake(trx, sms, phone.e164, passes, deps.config.concatTimeoutSeconds, now, ackAlert);
       if (!r.stale) {
         if (r.stored === null) return { outcome: 'duplicate' };
         const sender: Sender = !r.member
           ? { kind: 'stranger', phone: phone.e164 }
           : r.stored === 'ignored'
             ? { kind: 'ignored', reason: 'rate_limited' }
-            : { kind: 'member', member: r.member, quiet: r.overCap, conversation: r.conversation };
+            : { kind: 'member', member: r.member, quiet: r.overCap, conversation: r.conversation, ack: r.ack };
         return interpret(trx, deps, sender, sms.text, now);
       }
     }

@@ -1,0 +1,107 @@
+// ACK <n> through the inbound pipeline, where the intake runs the ACK in its own statement
+// (converse.ackFirst, src/inbound/intake.ts): the same replies and the same rows as the conversation
+// running it (test/ack.test.ts, through converse()), in 4 round trips, never for a duplicate or a
+// stranger, and advisories still answered as advisories.
+import t from 'tap';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { DB } from '../src/db/schema.js';
+import type { Database } from '../src/db/connect.js';
+import { freshDatabase } from './helpers/db.js';
+import { insertMembers, talker } from './helpers/conversation.js';
+import { raiseAlert, testConfig } from './helpers/alert-fixtures.js';
+import { addContacts, addOrganisations } from './helpers/advisory-fixtures.js';
+import { receiveInbound } from '../src/inbound/pipeline.js';
+import { converse, ackWithoutState } from '../src/conversation/handle.js';
+import { issueAdvisory } from '../src/advisories/issue.js';
+import { parseAdvisoryRequest } from '../src/advisories/request.js';
+
+const config = testConfig();
+const T0 = new Date('2026-11-23T10:00:00Z');
+const min = (m: number) => new Date(T0.getTime() + m * 60_000);
+
+/** Texts `phone` sends through the pipeline; returns the outcome and the replies it queued. */
+async function text(db: Database, phone: string, body: string, now: Date, messageId = randomBytes(8).toString('hex')) {
+  const before = await db.selectFrom('outbox').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  const r = await receiveInbound({ config, db, converse }, { messageId, msisdn: phone.slice(1), to: config.batsignalNumber, text: body, type: 'text', concat: undefined }, now);
+  const replies = await db.selectFrom('outbox').select('body').where('id', '>', String(before?.max ?? 0)).where('recipient', '=', phone).orderBy('id').execute();
+  return { outcome: r.outcome, replies: replies.map((x) => x.body).join('\n') };
+}
+
+t.test('ackWithoutState: ACK <n> only (not OK <n>, bare ACK, or a number out of range)', async (t) => {
+  t.equal(ackWithoutState('ACK 12', T0), 12);
+  t.equal(ackWithoutState('ack12', T0), 12);
+  t.equal(ackWithoutState('ACK 14 A81001', T0), 14);
+  t.equal(ackWithoutState('OK 12', T0), undefined, 'OK may answer a raise in progress');
+  t.equal(ackWithoutState('ACK', T0), undefined);
+  t.equal(ackWithoutState('ACK 99999999999', T0), undefined);
+  t.equal(ackWithoutState('HELP', T0), undefined);
+});
+
+t.test('ACK <n> through the pipeline: the replies and rows the conversation gives', async (t) => {
+  const { db } = await freshDatabase(t);
+  const [jane, bob, carol] = await insertMembers(db, [{ name: 'Jane Smith' }, { name: 'Bob Jones' }, { name: 'Carol White' }]);
+  const one = await raiseAlert(db, min(0), { raiserId: jane!.id });
+  const two = await raiseAlert(db, min(1));
+  // Carol had no delivery of #2: she joined after it.
+  await db.deleteFrom('deliveries').where('alert_number', '=', two).where('member_id', '=', carol!.id).execute();
+
+  const first = await text(db, bob!.phone, `ACK ${one}`, min(2), 'M-BOB-1');
+  t.equal(first.outcome, 'processed');
+  t.equal(first.replies, `Acknowledged #${one}. Thank you. Reply AFFECTED ${one}, NOT AFFECTED ${one} or NEED HELP ${one} <text> to say how it is. Still open for you: #${two} - reply ACK ${two}.`);
+  const acked = await db.selectFrom('deliveries').select('acked_at').where('alert_number', '=', one).where('member_id', '=', bob!.id).executeTakeFirstOrThrow();
+  t.same(acked.acked_at, min(2));
+
+  const retry = await text(db, bob!.phone, `ACK ${one}`, min(3), 'M-BOB-1');
+  t.same(retry, { outcome: 'duplicate', replies: '' }, 'a retried messageId: nothing again');
+  t.match((await text(db, bob!.phone, `Ack ${one}`, min(4))).replies, /^Your acknowledgement of #1 was already recorded\. Still open for you: #2/);
+  t.same((await db.selectFrom('deliveries').select('acked_at').where('alert_number', '=', one).where('member_id', '=', bob!.id).executeTakeFirstOrThrow()).acked_at, min(2), 'the time does not move');
+
+  t.match((await text(db, jane!.phone, `ACK ${one}`, min(5))).replies, /^You raised #1, so there is nothing to acknowledge/);
+  t.match((await text(db, carol!.phone, `ACK ${two}`, min(5))).replies, /^Alert #2 was not sent to you/);
+  t.match((await text(db, carol!.phone, 'ACK 999', min(5))).replies, /^There is no alert #999\./);
+
+  // A stranger's ACK: the stranger reply, no delivery touched.
+  const stranger = await text(db, '+447700900555', `ACK ${one}`, min(6));
+  t.equal(stranger.outcome, 'stranger');
+  t.equal((await sql<{ n: number }>`SELECT count(acked_at)::int AS n FROM deliveries`.execute(db)).rows[0]!.n, 1, 'only Bob acknowledged anything');
+
+  // The same texts through converse() alone (the talker) answer alike.
+  const carolTalks = talker(db, config, carol!, () => min(7));
+  t.match(await carolTalks.say(`ACK ${one}`), /^Acknowledged #1\. Thank you\./);
+  t.match((await text(db, carol!.phone, `ACK ${one}`, min(8))).replies, /^Your acknowledgement of #1 was already recorded\./);
+});
+
+t.test('ACK <n> is 4 round trips: BEGIN with the sender lock, the intake with the ACK, the reply, COMMIT', async (t) => {
+  const { db, url } = await freshDatabase(t);
+  const [, bob] = await insertMembers(db, [{ name: 'Jane Smith' }, { name: 'Bob Jones' }]);
+  const n = await raiseAlert(db, min(0));
+  const statements: string[] = [];
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  const counted = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: (e) => void statements.push(e.query.sql) });
+  t.teardown(() => counted.destroy());
+  const r = await receiveInbound({ config, db: counted, converse }, { messageId: 'COUNT-1', msisdn: bob!.phone.slice(1), to: config.batsignalNumber, text: `ACK ${n}`, type: 'text', concat: undefined }, min(1));
+  t.equal(r.outcome, 'processed');
+  t.equal(statements.length, 4, JSON.stringify(statements.map((s) => s.trim().slice(0, 40))));
+  t.match(statements[0], /^BEGIN; SELECT pg_advisory_xact_lock/);
+  t.match(statements[1], /ack_u AS/);
+  t.match(statements[2], /insert into "outbox"/);
+  t.equal(statements[3], 'COMMIT');
+  t.ok((await db.selectFrom('deliveries').select('acked_at').where('alert_number', '=', n).where('member_id', '=', bob!.id).executeTakeFirstOrThrow()).acked_at);
+});
+
+t.test('ACK <n> of an advisory through the pipeline is answered as the advisory', async (t) => {
+  const { db } = await freshDatabase(t);
+  const NOW = new Date('2026-12-01T09:00:00Z');
+  await addOrganisations(db, [{ odsCode: 'RX1', name: 'Northtown Trust', type: 'trust' }]);
+  const [ritaId] = await addContacts(db, [{ name: 'Rita Northtown', odsCode: 'RX1' }]);
+  const rita = await db.selectFrom('members').selectAll().where('id', '=', ritaId!).executeTakeFirstOrThrow();
+  await raiseAlert(db, NOW); // #1
+  const req = parseAdvisoryRequest({ title: 'Juniper ScreenOS backdoor', body: 'Patch now.', severity: 'high', target: { types: ['trust'] } });
+  if (!req.ok) throw new Error('bad request');
+  const issued = await db.transaction().execute((trx) => issueAdvisory(trx, req.value, NOW, { email: false, via: 'api' }));
+  const r = await text(db, rita.phone, `ACK ${issued.number}`, new Date(NOW.getTime() + 3_600_000));
+  t.match(r.replies, new RegExp(`^Advisory #${issued.number}: ACK recorded for RX1 Northtown Trust`));
+  t.match((await text(db, rita.phone, 'ACK 1', new Date(NOW.getTime() + 3_600_000))).replies, /^Acknowledged #1\./, 'the peer alert next to it: an ACK as ever');
+});

@@ -1,4 +1,5 @@
 // JSON schemas of GET /api/alerts/:n/organisations and the coverage summary on GET /api/alerts/:n.
+import { Type } from 'typebox';
 import { CONTACT_ROLES, ORGANISATION_TYPES } from '../db/schema.js';
 import { COVERAGE_STATES } from './coverage.js';
 
@@ -65,17 +66,18 @@ export const organisationCoverageSchema = {
   },
 } as const;
 
-export const coverageQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    state: {
-      type: 'string',
-      enum: [...COVERAGE_STATES],
-      description: 'Which organisations: all (default), covered, uncovered, need_help, affected, not_affected or unknown (no answer yet).',
-    },
+/** GET /api/alerts/:n/organisations?state= */
+export const coverageQuery = Type.Object(
+  {
+    state: Type.Optional(
+      Type.Enum(COVERAGE_STATES, {
+        type: 'string',
+        description: 'Which organisations: all (default), covered, uncovered, need_help, affected, not_affected or unknown (no answer yet).',
+      }),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 export const coverageListSchema = {
   type: 'object',

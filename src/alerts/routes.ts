@@ -15,9 +15,10 @@ import { alertTimeline } from './timeline.js';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
-type AlertParams = { Params: { n: string } };
-
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema };
+
+// Times as the serializer writes them (format date-time), so the response types say what is sent.
+const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 export function alertView(c: AlertCounts) {
   return {
@@ -28,9 +29,9 @@ export function alertView(c: AlertCounts) {
     exercise: c.exercise,
     kind: c.kind,
     status: c.status,
-    createdAt: c.createdAt,
-    closedAt: c.closedAt,
-    lastAckAt: c.lastAckAt,
+    createdAt: c.createdAt.toISOString(),
+    closedAt: iso(c.closedAt),
+    lastAckAt: iso(c.lastAckAt),
     forumUrl: c.forumUrl,
     counts: {
       recipients: c.recipients,
@@ -48,7 +49,6 @@ export function alertView(c: AlertCounts) {
   };
 }
 
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 /** As the serializer writes it (format date-time), typed as the response schema says. */
 const recipientJson = (r: Recipient) => ({ ...r, ackedAt: iso(r.ackedAt), remindedAt: iso(r.remindedAt) });
 
@@ -91,13 +91,15 @@ const wantsCsv = (req: FastifyRequest) => /(^|,)\s*text\/csv\b/i.test(req.header
 
 export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { db } = deps;
+  // Params and query types come from the TypeBox schemas: what is validated is what is typed.
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('preHandler', requireAdmin(deps));
   // Phone numbers and names: never kept by a browser or proxy cache.
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Cache-Control', 'no-store');
   });
 
-  app.get<{ Querystring: { limit?: string; offset?: string } }>('/api/alerts', {
+  api.get('/api/alerts', {
     schema: {
       summary: 'Alerts, newest first, each with its counts',
       tags: ['alerts'],
@@ -117,7 +119,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     };
   });
 
-  app.get<AlertParams>('/api/alerts/:n', {
+  api.get('/api/alerts/:n', {
     schema: {
       summary: 'One alert: raiser, times, counts by delivery state and acknowledgement',
       tags: ['alerts'],
@@ -131,7 +133,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     return { ...alertView(c), ...(organisations && { organisations }) };
   });
 
-  app.get<AlertParams & { Querystring: { state?: CoverageState } }>('/api/alerts/:n/organisations', {
+  api.get('/api/alerts/:n/organisations', {
     schema: {
       summary: 'Coverage of an alert by organisation (covered, situation, escalation; who to phone where uncovered); CSV with Accept: text/csv',
       tags: ['alerts'],
@@ -156,14 +158,12 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     const rows = filterCoverage(cov.organisations, state);
     const contacts = await contactsToCall(db, rows.filter((o) => !o.covered).map((o) => o.odsCode));
     if (wantsCsv(req)) return sendCoverageCsv(reply, n, state, rows, contacts);
-    const organisations = rows.map((o) => ({ ...o, ...(!o.covered && { contacts: (contacts.get(o.odsCode) ?? []).map(contactView) }) }));
+    const organisations = rows.map((o) => ({ ...o, escalatedAt: iso(o.escalatedAt), lastAckAt: iso(o.lastAckAt), ...(!o.covered && { contacts: (contacts.get(o.odsCode) ?? []).map(contactView) }) }));
     return reply
       .type('application/json; charset=utf-8')
       .send({ alert: n, state, count: rows.length, organisations, summary: cov.summary });
   });
 
-  // Query types come from the TypeBox schemas (s.RecipientsQuery, s.OptOutsQuery): what is validated is what is typed.
-  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const recipientsSchema = (summary: string) => ({
     summary,
     tags: ['alerts'],
@@ -215,7 +215,7 @@ export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps)
     return sendCsv(reply, n, state, rows);
   });
 
-  app.withTypeProvider<TypeBoxTypeProvider>().get('/api/alerts/:n/timeline', {
+  api.get('/api/alerts/:n/timeline', {
     schema: {
       summary: 'An alert over time (the dashboard chart): texts sent, delivered and failed, acknowledgements and organisations covered, cumulative per time bucket',
       tags: ['alerts'],

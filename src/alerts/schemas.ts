@@ -50,21 +50,20 @@ const int = (description: string) => ({ type: 'integer', description }) as const
 const time = (description: string) => ({ type: 'string', format: 'date-time', description }) as const;
 const nullableTime = (description: string) => ({ type: ['string', 'null'], format: 'date-time', description }) as const;
 
-export const alertParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['n'],
-  properties: { n: { type: 'string', pattern: '^[1-9][0-9]{0,8}$', description: 'Alert number, as in "BATSIGNAL #12".' } },
-} as const;
+/** `:n` of every /api/alerts/:n route. */
+export const alertParams = Type.Object(
+  { n: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'Alert number, as in "BATSIGNAL #12".' }) },
+  { additionalProperties: false },
+);
 
-export const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit: { type: 'string', pattern: '^(100|[1-9][0-9]?)$', description: 'Alerts per page, 1 to 100 (default 20).' },
-    offset: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'Alerts to skip from the newest (default 0).' },
+/** GET /api/alerts: a page of alerts, newest first. */
+export const listQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'Alerts per page, 1 to 100 (default 20).' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'Alerts to skip from the newest (default 0).' })),
   },
-} as const;
+  { additionalProperties: false },
+);
 
 
 const counts = {

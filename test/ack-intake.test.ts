@@ -29,12 +29,13 @@ async function text(db: Database, phone: string, body: string, now: Date, messag
   return { outcome: r.outcome, replies: replies.map((x) => x.body).join('\n') };
 }
 
-t.test('ackWithoutState: ACK <n> only (not OK <n>, bare ACK, or a number out of range)', async (t) => {
+t.test('ackWithoutState: ACK <n> and bare ACK (not OK, nor a number out of range)', async (t) => {
   t.equal(ackWithoutState('ACK 12', T0), 12);
   t.equal(ackWithoutState('ack12', T0), 12);
   t.equal(ackWithoutState('ACK 14 A81001', T0), 14);
   t.equal(ackWithoutState('OK 12', T0), undefined, 'OK may answer a raise in progress');
-  t.equal(ackWithoutState('ACK', T0), undefined);
+  t.equal(ackWithoutState('ACK', T0), null, 'bare ACK: the newest open alert');
+  t.equal(ackWithoutState('OK', T0), undefined);
   t.equal(ackWithoutState('ACK 99999999999', T0), undefined);
   t.equal(ackWithoutState('HELP', T0), undefined);
 });
@@ -62,10 +63,15 @@ t.test('ACK <n> through the pipeline: the replies and rows the conversation give
   t.match((await text(db, carol!.phone, `ACK ${two}`, min(5))).replies, /^Alert #2 was not sent to you/);
   t.match((await text(db, carol!.phone, 'ACK 999', min(5))).replies, /^There is no alert #999\./);
 
+  // Bare ACK: the newest open alert not yet acknowledged, then the one before it, then nothing.
+  t.match((await text(db, jane!.phone, 'ACK', min(5))).replies, /^Acknowledged #2\. Thank you\./, 'Jane raised #1: only #2 is hers to acknowledge');
+  t.match((await text(db, jane!.phone, 'ACK', min(5))).replies, /^Nothing to acknowledge/);
+  t.match((await text(db, bob!.phone, 'ack', min(5))).replies, /^Acknowledged #2\./);
+
   // A stranger's ACK: the stranger reply, no delivery touched.
   const stranger = await text(db, '+447700900555', `ACK ${one}`, min(6));
   t.equal(stranger.outcome, 'stranger');
-  t.equal((await sql<{ n: number }>`SELECT count(acked_at)::int AS n FROM deliveries`.execute(db)).rows[0]!.n, 1, 'only Bob acknowledged anything');
+  t.equal((await sql<{ n: number }>`SELECT count(acked_at)::int AS n FROM deliveries`.execute(db)).rows[0]!.n, 3, 'Bob twice and Jane once, the stranger nothing');
 
   // The same texts through converse() alone (the talker) answer alike.
   const carolTalks = talker(db, config, carol!, () => min(7));
@@ -101,7 +107,9 @@ t.test('ACK <n> of an advisory through the pipeline is answered as the advisory'
   const req = parseAdvisoryRequest({ title: 'Juniper ScreenOS backdoor', body: 'Patch now.', severity: 'high', target: { types: ['trust'] } });
   if (!req.ok) throw new Error('bad request');
   const issued = await db.transaction().execute((trx) => issueAdvisory(trx, req.value, NOW, { email: false, via: 'api' }));
-  const r = await text(db, rita.phone, `ACK ${issued.number}`, new Date(NOW.getTime() + 3_600_000));
+  // Bare ACK first: the newest open alert is the advisory.
+  const r = await text(db, rita.phone, 'ACK', new Date(NOW.getTime() + 3_600_000));
   t.match(r.replies, new RegExp(`^Advisory #${issued.number}: ACK recorded for RX1 Northtown Trust`));
-  t.match((await text(db, rita.phone, 'ACK 1', new Date(NOW.getTime() + 3_600_000))).replies, /^Acknowledged #1\./, 'the peer alert next to it: an ACK as ever');
+  t.match((await text(db, rita.phone, `ACK ${issued.number}`, new Date(NOW.getTime() + 3_600_000))).replies, new RegExp(`Advisory #${issued.number}`), 'ACK <n> of it: answered there too');
+  t.match((await text(db, rita.phone, 'ACK', new Date(NOW.getTime() + 3_600_000))).replies, /^Acknowledged #1\./, 'bare ACK: the advisory is answered, so the peer alert next to it: an ACK as ever');
 });

@@ -44,45 +44,42 @@ export async function recordAck(trx: Tx, memberId: number, alert: number | null,
   if (alert !== null && !isAlertNumber(alert)) return { outcome: 'noSuchAlert', alert };
   const checkAdvisories = opts.advisories !== 'ignore';
 
-  if (alert === null) {
-    // The outer SELECT sees the snapshot before the UPDATE, so the target is excluded by number.
-    const r = await sql<Pick<Row, 'acked' | 'advisory' | 'still_open'>>`
-      WITH t AS (
-        SELECT d.alert_number, a.kind = 'advisory' AND ${checkAdvisories}::boolean AS advisory
-          FROM deliveries d JOIN alerts a ON a.number = d.alert_number
-        WHERE d.member_id = ${memberId} AND d.acked_at IS NULL AND a.status = 'open'
-        ORDER BY d.alert_number DESC LIMIT 1
-      ), u AS (
-        UPDATE deliveries d SET acked_at = ${now} FROM t
-        WHERE d.alert_number = t.alert_number AND d.member_id = ${memberId} AND d.acked_at IS NULL AND NOT t.advisory
-        RETURNING d.alert_number
-      )
-      SELECT (SELECT alert_number FROM u) AS acked,
-             (SELECT alert_number FROM t WHERE advisory) AS advisory,
-             ${stillOpen(memberId, sql`coalesce((SELECT alert_number FROM t), 0)`)} AS still_open`.execute(trx);
-    const row = r.rows[0]!;
-    if (row.advisory !== null) return { outcome: 'advisory', alert: row.advisory };
-    if (row.acked === null) return { outcome: 'nothingOpen' };
-    return { outcome: 'acknowledged', alert: row.acked, stillOpen: row.still_open };
-  }
-
-  const f = ackOfNumber(sql`${memberId}`, alert, now, { checkAdvisories, when: sql`true` });
+  const f = ackStatement(sql`${memberId}`, alert, now, { checkAdvisories, when: sql`true` });
   const r = await sql<Row>`WITH ${f.ctes} SELECT ${f.columns}`.execute(trx);
-  return ackOfNumberResult(r.rows[0]!, alert, memberId);
+  return ackStatementResult(r.rows[0]!, alert, memberId);
 }
 
-/** The columns ackOfNumber() adds to its statement's row. */
-export type AckOfNumberRow = Row;
+/** The columns ackStatement() adds to its statement's row. */
+export type AckStatementRow = Row;
 
 /**
- * ACK <alert> as parts of a statement, so the inbound intake can run it in its own statement
- * (src/inbound/intake.ts: ACK 5 round trips -> 4): `ctes` (named ack_adv, ack_u) to put in a WITH,
- * `columns` for its SELECT list (acked, advisory, received, exists, raised_by, still_open).
- * `member`: the member's id as SQL (NULL: no member, nothing updated); `when`: the UPDATE runs
- * only if this is true (the intake: the text was stored, not a duplicate). The SELECT sees the
- * snapshot before the UPDATE, as recordAck's does.
+ * ACK <alert>, or bare ACK (alert null), as parts of a statement, so the inbound intake can run it in
+ * its own statement (src/inbound/intake.ts: ACK 5 round trips -> 4): `ctes` (ack_t, ack_adv, ack_u)
+ * to put in a WITH, `columns` for its SELECT list (acked, advisory, received, exists, raised_by,
+ * still_open). `member`: the member's id as SQL (NULL: no member, nothing updated); `when`: the
+ * UPDATE runs only if this is true (the intake: the text was stored, not a duplicate). The SELECT
+ * sees the snapshot before the UPDATE, so the target is excluded from still_open by number.
+ * `alert` must be isAlertNumber() (recordAck checks).
  */
-export function ackOfNumber(member: RawBuilder<unknown>, alert: number, now: Date, opts: { checkAdvisories: boolean; when: RawBuilder<unknown> }) {
+export function ackStatement(member: RawBuilder<unknown>, alert: number | null, now: Date, opts: { checkAdvisories: boolean; when: RawBuilder<unknown> }) {
+  if (alert === null) {
+    // The newest open alert this member received and has not acknowledged (advisoryFor's choice too).
+    const ctes = sql`ack_t AS (
+        SELECT d.alert_number, a.kind = 'advisory' AND ${opts.checkAdvisories}::boolean AS advisory
+          FROM deliveries d JOIN alerts a ON a.number = d.alert_number
+        WHERE d.member_id = ${member} AND d.acked_at IS NULL AND a.status = 'open'
+        ORDER BY d.alert_number DESC LIMIT 1
+      ), ack_u AS (
+        UPDATE deliveries d SET acked_at = ${now} FROM ack_t
+        WHERE d.alert_number = ack_t.alert_number AND d.member_id = ${member} AND d.acked_at IS NULL AND NOT ack_t.advisory AND ${opts.when}
+        RETURNING d.alert_number
+      )`;
+    const columns = sql`(SELECT alert_number FROM ack_u) AS acked,
+             (SELECT alert_number FROM ack_t WHERE advisory) AS advisory,
+             false AS received, false AS exists, NULL::int AS raised_by,
+             ${stillOpen(member, sql`coalesce((SELECT alert_number FROM ack_t), 0)`)} AS still_open`;
+    return { ctes, columns };
+  }
   const ctes = sql`ack_adv AS (
       SELECT number FROM advisories WHERE number = ${alert} AND ${opts.checkAdvisories}::boolean
     ), ack_u AS (
@@ -99,9 +96,10 @@ export function ackOfNumber(member: RawBuilder<unknown>, alert: number, now: Dat
   return { ctes, columns };
 }
 
-/** What ackOfNumber()'s columns say, for this member (checkAdvisories as given to it). */
-export function ackOfNumberResult(row: AckOfNumberRow, alert: number, memberId: number): AckResult {
+/** What ackStatement()'s columns say, for this member. */
+export function ackStatementResult(row: AckStatementRow, alert: number | null, memberId: number): AckResult {
   if (row.advisory !== null) return { outcome: 'advisory', alert: row.advisory };
+  if (alert === null) return row.acked === null ? { outcome: 'nothingOpen' } : { outcome: 'acknowledged', alert: row.acked, stillOpen: row.still_open };
   if (row.acked !== null) return { outcome: 'acknowledged', alert, stillOpen: row.still_open };
   if (row.received) return { outcome: 'already', alert, stillOpen: row.still_open };
   if (row.exists) return { outcome: 'notReceived', alert, ownAlert: row.raised_by === memberId };

@@ -48,7 +48,7 @@ export async function executeEffect(
   member: Member,
   effect: Effect,
   now: Date,
-  done?: { alert: number; result: AckResult },
+  done?: { alert: number | null; result: AckResult },
 ): Promise<string[]> {
   switch (effect.kind) {
     case 'ack': {

@@ -40,7 +40,7 @@ export async function converse(
   member: Member,
   text: string,
   now: Date,
-  opts: { quiet?: boolean; conversation?: unknown; ack?: { alert: number; result: AckResult } } = {},
+  opts: { quiet?: boolean; conversation?: unknown; ack?: { alert: number | null; result: AckResult } } = {},
 ): Promise<void> {
   const parsed = parseCommand(text);
   // The admin exercise switch (POST /api/exercise) makes every new raise an exercise.
@@ -87,14 +87,14 @@ export async function converse(
 }
 
 /**
- * ACK <n> (not OK <n>, which a raise in progress may read as an answer) is a step that reads no
- * state and no lookup, and whose one effect is that ACK: the inbound intake may run it in its own
- * statement (converse.ackFirst, src/inbound/pipeline.ts). Derived from the step table, so a change
- * there that made ACK <n> depend on the state turns this off rather than going out of step.
+ * ACK <n> and bare ACK (null) (not OK, which a raise in progress may read as an answer) are steps
+ * that read no state and no lookup, and whose one effect is that ACK: the inbound intake may run it
+ * in its own statement (converse.ackFirst, src/inbound/pipeline.ts). Derived from the step table, so
+ * a change there that made the ACK depend on the state turns this off rather than going out of step.
  */
-export function ackWithoutState(text: string, now: Date): number | undefined {
+export function ackWithoutState(text: string, now: Date): number | null | undefined {
   const cmd = parseCommand(text);
-  if (cmd.kind !== 'ack' || cmd.alert === null || !isAlertNumber(cmd.alert)) return undefined;
+  if (cmd.kind !== 'ack' || (cmd.alert !== null && !isAlertNumber(cmd.alert))) return undefined;
   const needs = contextNeeds(null, cmd, now);
   if (needs.state || needs.audienceSize || needs.raisesLastHour || needs.alert !== null) return undefined;
   return cmd.alert;

@@ -11,7 +11,7 @@ import type { Tx } from '../db/connect.js';
 import type { InboundOutcome, Member } from '../db/schema.js';
 import type { InboundSms } from './message.js';
 import { LIMITS } from './limits.js';
-import { ackOfNumber, ackOfNumberResult, type AckOfNumberRow, type AckResult } from '../alerts/ack.js';
+import { ackStatement, ackStatementResult, type AckStatementRow, type AckResult } from '../alerts/ack.js';
 
 export interface Intake {
   /** A timed-out multipart text waits: nothing was stored, the caller takes the long way. */
@@ -24,16 +24,16 @@ export interface Intake {
    */
   conversation: unknown;
   /**
-   * With `ackAlert`: ACK <ackAlert> for the member, run in this statement when the text was stored
+   * With `ackAlert`: ACK <ackAlert> (null: bare ACK) for the member, run in this statement when the text was stored
    * as processed (never for a duplicate, a stranger or a stale sender); what it found. The
    * conversation uses it instead of running the ACK itself (src/conversation/handle.ts).
    */
-  ack?: { alert: number; result: AckResult } | undefined;
+  ack?: { alert: number | null; result: AckResult } | undefined;
   /** The outcome stored, or null: a duplicate messageId (or nothing stored because of `stale`). */
   stored: InboundOutcome | null;
 }
 
-type Row = Partial<Member> & { _stale: boolean; _minute: number; _hour: number; _stored: InboundOutcome | null; _conversation: unknown; _ack?: AckOfNumberRow | null };
+type Row = Partial<Member> & { _stale: boolean; _minute: number; _hour: number; _stored: InboundOutcome | null; _conversation: unknown; _ack?: AckStatementRow | null };
 
 /**
  * `sms.msisdn`: the sender key; `e164`: the same number with '+' (members.phone); `passesCap`:
@@ -46,13 +46,13 @@ export async function intake(
   passesCap: boolean,
   concatTimeoutSeconds: number,
   now: Date,
-  ackAlert?: number,
+  ackAlert?: number | null,
 ): Promise<Intake> {
   const cutoff = new Date(now.getTime() - concatTimeoutSeconds * 1000);
   const hourAgo = new Date(now.getTime() - 3600_000);
   const minuteAgo = new Date(now.getTime() - 60_000);
   // ACK <n> rides along (ACK 5 round trips -> 4): only once the text is stored as processed.
-  const ack = ackAlert === undefined ? undefined : ackOfNumber(sql`(SELECT id FROM m)`, ackAlert, now, { checkAdvisories: true, when: sql`EXISTS (SELECT 1 FROM ins WHERE outcome = 'processed')` });
+  const ack = ackAlert === undefined ? undefined : ackStatement(sql`(SELECT id FROM m)`, ackAlert, now, { checkAdvisories: true, when: sql`EXISTS (SELECT 1 FROM ins WHERE outcome = 'processed')` });
   const { rows } = await sql<Row>`
     WITH stale AS (
       SELECT EXISTS (SELECT 1 FROM inbound_messages
@@ -84,7 +84,7 @@ export async function intake(
   const { _stale, _minute, _hour, _stored, _conversation, _ack, ...member } = rows[0]!;
   const found = member.id === null || member.id === undefined ? undefined : (member as Member);
   return {
-    ack: _ack && found && _stored === 'processed' && ackAlert !== undefined ? { alert: ackAlert, result: ackOfNumberResult(_ack, ackAlert, found.id) } : undefined,
+    ack: _ack && found && _stored === 'processed' && ackAlert !== undefined ? { alert: ackAlert, result: ackStatementResult(_ack, ackAlert, found.id) } : undefined,
     stale: _stale,
     member: found,
     overCap: _minute >= LIMITS.perMinute || _hour >= LIMITS.perHour,

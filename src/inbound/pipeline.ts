@@ -29,14 +29,14 @@ export type Converse = ((
   member: Member,
   text: string,
   now: Date,
-  opts?: { quiet?: boolean; conversation?: unknown; ack?: { alert: number; result: AckResult } },
+  opts?: { quiet?: boolean; conversation?: unknown; ack?: { alert: number | null; result: AckResult } },
 ) => Promise<void>) & {
   /**
-   * The alert number of a text this conversation reads as ACK <n> whatever the member's state,
-   * else undefined: the intake then runs that ACK in its own statement and hands converse what it
+   * The alert number of a text this conversation reads as ACK <n> whatever the member's state (null:
+   * a bare ACK, the newest open alert), else undefined: the intake then runs that ACK in its own statement and hands converse what it
    * found (opts.ack) instead of converse running it (ACK 5 round trips -> 4). Absent: never.
    */
-  ackFirst?: (text: string, now: Date) => number | undefined;
+  ackFirst?: (text: string, now: Date) => number | null | undefined;
 };
 
 export interface PipelineDeps {
@@ -60,7 +60,7 @@ export interface ReceiveResult {
 }
 
 type Sender =
-  | { kind: 'member'; member: Member; quiet: boolean; conversation?: unknown; ack?: { alert: number; result: AckResult } | undefined }
+  | { kind: 'member'; member: Member; quiet: boolean; conversation?: unknown; ack?: { alert: number | null; result: AckResult } | undefined }
   | { kind: 'stranger'; phone: string }
   | { kind: 'ignored'; reason: string };
 

@@ -63,5 +63,14 @@ t.test('signed webhooks from both providers; refusals; the providers API', async
   t.equal(off.statusCode, 200);
   t.match((await app.inject({ method: 'GET', url: '/api/providers', headers: bearer })).json(), { providers: [{ name: 'vonage', enabled: false, disabledReason: 'maintenance', preferred: false }, { name: 'twilio', preferred: true }] });
   t.equal((await app.inject({ method: 'POST', url: '/api/providers/nexmo', headers: bearer, payload: { enabled: false } })).statusCode, 404);
-  t.equal((await app.inject({ method: 'POST', url: '/api/providers/twilio', headers: bearer, payload: { enabled: 'no' } })).statusCode, 400);
+  const bad = async (payload: object) => {
+    const r = await app.inject({ method: 'POST', url: '/api/providers/twilio', headers: bearer, payload });
+    return { status: r.statusCode, ...r.json<{ error: string; message: string }>() };
+  };
+  t.match(await bad({ enabled: 'no' }), { status: 400, error: 'invalid_request', message: /enabled/ });
+  t.match(await bad({ enabled: false, reason: 'x'.repeat(201) }), { status: 400, error: 'invalid_request', message: /reason/ });
+  t.match(await bad({ reason: 'forgot enabled' }), { status: 400, error: 'invalid_request', message: /enabled/ });
+  t.match(await bad({ enabled: false, extra: 1 }), { status: 400, error: 'invalid_request' });
+  const times = (await app.inject({ method: 'GET', url: '/api/providers', headers: bearer })).json<{ providers: { lastSuccessAt: string | null; downSince: string | null }[] }>();
+  for (const p of times.providers) for (const v of [p.lastSuccessAt, p.downSince]) t.ok(v === null || !Number.isNaN(Date.parse(v)), `a time or null: ${v}`);
 });

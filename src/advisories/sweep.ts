@@ -7,7 +7,7 @@
 import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Tx } from '../db/connect.js';
-import type { Clock } from '../clock.js';
+import { repeat, type Clock } from '../clock.js';
 import { enqueueEmailToMembers, enqueueSmsToMembers } from '../outbox/write.js';
 import { recordDeliveries } from './issue.js';
 import type { Severity } from './deadline.js';
@@ -123,9 +123,7 @@ export function startAdvisorySweeper(
   log: FastifyBaseLogger,
   everyMs = SWEEP_EVERY_MS,
 ): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const sweep = async () => {
+  return repeat(async () => {
     try {
       const r = await sweepAdvisoryDeadlines(deps.db, deps.clock(), { email: deps.email });
       if (r.texts > 0) deps.outboxSignal?.touch();
@@ -133,16 +131,5 @@ export function startAdvisorySweeper(
     } catch (err) {
       log.error({ err }, 'advisory deadline sweep failed');
     }
-    if (!stopped) timer = setTimeout(() => {
-      running = sweep();
-    }, everyMs).unref();
-  };
-  let running = sweep();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  }, everyMs);
 }

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/connect.js';
-import type { Clock } from '../clock.js';
+import { repeat, type Clock } from '../clock.js';
 import { enqueueSms } from '../outbox/write.js';
 import { broadcastText } from './text.js';
 import { normaliseGsm7 } from '../text/gsm7.js';
@@ -133,9 +133,7 @@ export function startEscalationSweeper(
   log: FastifyBaseLogger,
   everyMs = SWEEP_EVERY_MS,
 ): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const sweep = async () => {
+  return repeat(async () => {
     try {
       const r = await sweepEscalations(deps.db, deps.config, deps.clock());
       if (r.deputies > 0) deps.outboxSignal?.touch();
@@ -143,16 +141,5 @@ export function startEscalationSweeper(
     } catch (err) {
       log.error({ err }, 'escalation sweep failed');
     }
-    if (!stopped) timer = setTimeout(() => {
-      running = sweep();
-    }, everyMs).unref();
-  };
-  let running = sweep();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  }, everyMs);
 }

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { Database } from '../db/connect.js';
-import type { Clock } from '../clock.js';
+import { repeat, type Clock } from '../clock.js';
 import { smsRowsFrom } from '../outbox/write.js';
 
 export interface ReminderAlert {
@@ -101,9 +101,7 @@ export function startReminderSweeper(
   log: FastifyBaseLogger,
   everyMs = SWEEP_EVERY_MS,
 ): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const sweep = async () => {
+  return repeat(async () => {
     try {
       const n = await sweepReminders(deps.db, deps.config, deps.clock());
       if (n > 0) {
@@ -113,16 +111,5 @@ export function startReminderSweeper(
     } catch (err) {
       log.error({ err }, 'reminder sweep failed');
     }
-    if (!stopped) timer = setTimeout(() => {
-      running = sweep();
-    }, everyMs).unref();
-  };
-  let running = sweep();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  }, everyMs);
 }

@@ -4,7 +4,7 @@
 import { Type, type Static } from 'typebox';
 import { ORGANISATION_TYPES, ROUTINGS } from '../db/schema.js';
 import { DateTime, Nullable, StringEnum } from '../http/schema.js';
-import { IMPORT_OUTCOMES } from './csv.js';
+import { importReportSchema, pageSchema } from './schemas.js';
 
 const str = (description: string, extra: Record<string, unknown> = {}) => Type.String({ description, ...extra });
 const nullableStr = (description: string, extra: Record<string, unknown> = {}) => Nullable(Type.String({ description, ...extra }));
@@ -69,34 +69,8 @@ export const organisationSchema = Type.Partial(
   { additionalProperties: false, description: 'An organisation of the directory.' },
 );
 
-export const organisationListSchema = Type.Partial(
-  Type.Object({
-    organisations: Type.Array(organisationSchema, { description: 'This page, by name.' }),
-    total: Type.Integer({ description: 'Organisations matching the filters, on all pages.' }),
-    limit: Type.Integer({ description: 'Page size used.' }),
-    offset: Type.Integer({ description: 'Organisations skipped.' }),
-  }),
-  { additionalProperties: false },
-);
+export const organisationListSchema = pageSchema('organisations', organisationSchema, 'organisations');
 
-export const orgImportReportSchema = Type.Partial(
-  Type.Object({
-    added: Type.Integer({ description: 'Rows that added an organisation.' }),
-    updated: Type.Integer({ description: 'Rows that changed an existing organisation (same ODS code).' }),
-    unchanged: Type.Integer({ description: 'Rows that matched an existing organisation exactly.' }),
-    rejected: Type.Integer({ description: 'Rows not saved; see each row\'s reason.' }),
-    rows: Type.Array(
-      Type.Partial(
-        Type.Object({
-          row: Type.Integer({ description: 'Line of the file (the header is line 1).' }),
-          outcome: StringEnum(IMPORT_OUTCOMES, { description: 'What happened to the row.' }),
-          odsCode: str('The row\'s ODS code, when it had a valid one.'),
-          reason: str('Why the row was rejected.'),
-        }),
-        { additionalProperties: false },
-      ),
-      { description: 'One entry per data row, in file order.' },
-    ),
-  }),
-  { additionalProperties: false, description: 'What happened to each row. Good rows are saved even when others are rejected.' },
-);
+export const orgImportReportSchema = importReportSchema('organisation', 'ODS code', {
+  odsCode: str('The row\'s ODS code, when it had a valid one.'),
+});

@@ -186,7 +186,7 @@ export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps
         summary: 'Import a CSV spreadsheet (header: name, phone, email, organisation, role[, forum_username, ods_code, contact_role]); idempotent by phone',
         tags: ['members'],
         consumes: CSV_TYPES,
-        response: { 200: s.importReportSchema, ...errors },
+        response: { 200: s.memberImportReportSchema, ...errors },
       },
     },
     async (req) => {

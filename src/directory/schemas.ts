@@ -1,7 +1,7 @@
 // JSON schemas of the members admin API: they validate requests (unknown fields refused), shape
 // responses (fields not listed are never sent) and generate the OpenAPI description. Written with
 // TypeBox: the route types are derived from them (src/directory/routes.ts).
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TArray, type TProperties, type TSchema } from 'typebox';
 import { CONTACT_ROLES, ROLES } from '../db/schema.js';
 import { DateTime, Nullable, StringEnum } from '../http/schema.js';
 import { IMPORT_OUTCOMES } from './csv.js';
@@ -94,35 +94,47 @@ export const memberSchema = Type.Partial(
   { additionalProperties: false, description: 'A member of the network.' },
 );
 
-export const memberListSchema = Type.Partial(
-  Type.Object({
-    members: Type.Array(memberSchema, { description: 'This page of members, by name.' }),
-    total: Type.Integer({ description: 'Members matching the filters, on all pages.' }),
-    limit: Type.Integer({ description: 'Page size used.' }),
-    offset: Type.Integer({ description: 'Members skipped.' }),
-  }),
-  { additionalProperties: false },
-);
+/** A page of a listing: `key` holds the items (by name), with total, limit and offset. */
+export function pageSchema<K extends string, T extends TSchema>(key: K, items: T, noun: string) {
+  return Type.Partial(
+    Type.Object({
+      ...({ [key]: Type.Array(items, { description: `This page of ${noun}, by name.` }) } as Record<K, TArray<T>>),
+      total: Type.Integer({ description: `${noun[0]!.toUpperCase()}${noun.slice(1)} matching the filters, on all pages.` }),
+      limit: Type.Integer({ description: 'Page size used.' }),
+      offset: Type.Integer({ description: `${noun[0]!.toUpperCase()}${noun.slice(1)} skipped.` }),
+    }),
+    { additionalProperties: false },
+  );
+}
 
-export const importReportSchema = Type.Partial(
-  Type.Object({
-    added: Type.Integer({ description: 'Rows that added a new member.' }),
-    updated: Type.Integer({ description: 'Rows that changed an existing member (same phone number).' }),
-    unchanged: Type.Integer({ description: 'Rows that matched an existing member exactly.' }),
-    rejected: Type.Integer({ description: 'Rows not saved; see each row\'s reason.' }),
-    rows: Type.Array(
-      Type.Partial(
-        Type.Object({
-          row: Type.Integer({ description: 'Line of the file (the header is line 1).' }),
-          outcome: StringEnum(IMPORT_OUTCOMES, { description: 'What happened to the row.' }),
-          phone: str('The row\'s number in E.164, when it had a valid one.'),
-          id: Type.Integer({ description: 'The member\'s id, when saved or unchanged.' }),
-          reason: str('Why the row was rejected.'),
-        }),
-        { additionalProperties: false },
+export const memberListSchema = pageSchema('members', memberSchema, 'members');
+
+/** The report of a CSV import (members or organisations): counts, then each data row's outcome with `rowFields`. */
+export function importReportSchema<P extends TProperties>(noun: string, key: string, rowFields: P) {
+  return Type.Partial(
+    Type.Object({
+      added: Type.Integer({ description: `Rows that added a new ${noun}.` }),
+      updated: Type.Integer({ description: `Rows that changed an existing ${noun} (same ${key}).` }),
+      unchanged: Type.Integer({ description: `Rows that matched an existing ${noun} exactly.` }),
+      rejected: Type.Integer({ description: 'Rows not saved; see each row\'s reason.' }),
+      rows: Type.Array(
+        Type.Partial(
+          Type.Object({
+            row: Type.Integer({ description: 'Line of the file (the header is line 1).' }),
+            outcome: StringEnum(IMPORT_OUTCOMES, { description: 'What happened to the row.' }),
+            ...rowFields,
+            reason: str('Why the row was rejected.'),
+          }),
+          { additionalProperties: false },
+        ),
+        { description: 'One entry per data row, in file order.' },
       ),
-      { description: 'One entry per data row, in file order.' },
-    ),
-  }),
-  { additionalProperties: false, description: 'What happened to each row. Rows are saved even when others are rejected.' },
-);
+    }),
+    { additionalProperties: false, description: 'What happened to each row. Good rows are saved even when others are rejected.' },
+  );
+}
+
+export const memberImportReportSchema = importReportSchema('member', 'phone number', {
+  phone: str('The row\'s number in E.164, when it had a valid one.'),
+  id: Type.Integer({ description: 'The member\'s id, when saved or unchanged.' }),
+});

@@ -7,6 +7,7 @@ import { freshDatabase } from './helpers/db.js';
 import { talker } from './helpers/conversation.js';
 import { testConfig, raiseAlert } from './helpers/alert-fixtures.js';
 import { addContacts, addOrganisations } from './helpers/advisory-fixtures.js';
+import { sendFollowUp } from '../src/alerts/followup.js';
 import { issueAdvisory } from '../src/advisories/issue.js';
 import { parseAdvisoryRequest } from '../src/advisories/request.js';
 
@@ -71,4 +72,12 @@ t.test('answers by text', async (t) => {
   t.match(await mo.say('STATUS 2'), /STATUS for advisory #2 is for admins/);
   t.match(await cas.say('NEED HELP 2 no backups', h(50)), /^Advisory #2: NEED HELP recorded for your 30 organisations\. The national team sees it/);
   t.match(await admin.say('STATUS 2', h(50)), /30 need help\./);
+
+  // An admin's follow-up to an advisory is headed as the advisory was, not as a peer alert.
+  const adminRow = await member(adminId!);
+  const r = await db.transaction().execute((trx) => sendFollowUp(trx, 'update', adminRow, 2, 'Vendor patch 6.3.0r19 is out.', h(51)));
+  t.match(r, { outcome: 'sent' });
+  const updates = await sql<{ body: string }>`SELECT DISTINCT body FROM outbox WHERE kind = 'update' AND alert_number = 2`.execute(db);
+  const from = adminRow.organisation ? `${adminRow.name} (${adminRow.organisation})` : adminRow.name;
+  t.same(updates.rows.map((u) => u.body), [`NHS CYBER ADVISORY #2 UPDATE from ${from}: Vendor patch 6.3.0r19 is out. Reply ACK 2 if you have not already.`]);
 });

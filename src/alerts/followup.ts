@@ -32,23 +32,26 @@ export type FollowUpResult =
 interface Words {
   number: number;
   exercise: boolean;
+  /** A national advisory's follow-up is headed as the advisory was (NHS CYBER ADVISORY #14), not BATSIGNAL. */
+  advisory?: boolean;
   senderName: string;
   senderOrg: string;
   text: string;
 }
 
+const label = (w: Words) => `${w.exercise ? 'EXERCISE ' : ''}${w.advisory ? 'NHS CYBER ADVISORY' : 'BATSIGNAL'} #${w.number}`;
 const from = (w: Words) => (w.senderOrg ? `${w.senderName} (${w.senderOrg})` : w.senderName);
 const tidy = (s: string) => s.trim().replace(/[.\s]+$/, '');
 
 /** BATSIGNAL #12 UPDATE from Jane Smith (Northtown Trust): <text>. Reply ACK 12 if you have not already. */
 export function updateText(w: Words): string {
-  return `${w.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${w.number} UPDATE from ${from(w)}: ${tidy(w.text)}. Reply ACK ${w.number} if you have not already.`;
+  return `${label(w)} UPDATE from ${from(w)}: ${tidy(w.text)}. Reply ACK ${w.number} if you have not already.`;
 }
 
 /** BATSIGNAL #12 ALL CLEAR from Jane Smith (Northtown Trust): <text>. No further action needed. */
 export function allclearText(w: Words): string {
   const text = tidy(w.text) || 'the alert is stood down';
-  return `${w.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${w.number} ALL CLEAR from ${from(w)}: ${text}. No further action needed on #${w.number}.`;
+  return `${label(w)} ALL CLEAR from ${from(w)}: ${text}. No further action needed on #${w.number}.`;
 }
 
 /** The alert an UPDATE/ALLCLEAR names, with how many members a follow-up would reach; null if none. */
@@ -78,7 +81,7 @@ export async function sendFollowUp(
   channels?: OtherChannels,
 ): Promise<FollowUpResult> {
   if (!isAlertNumber(alert)) return { outcome: 'noSuchAlert' };
-  const row = await trx.selectFrom('alerts').select(['number', 'status', 'exercise']).where('number', '=', alert).forUpdate().executeTakeFirst();
+  const row = await trx.selectFrom('alerts').select(['number', 'status', 'exercise', 'kind']).where('number', '=', alert).forUpdate().executeTakeFirst();
   if (!row) return { outcome: 'noSuchAlert' };
   if (row.status === 'closed') return { outcome: 'closed' };
   // Every recipient of the alert gets its follow-up: a fan-out still being written is finished first.
@@ -87,7 +90,7 @@ export async function sendFollowUp(
     await trx.updateTable('alerts').set({ status: 'closed', closed_at: now }).where('number', '=', alert).execute();
   }
 
-  const words: Words = { number: alert, exercise: row.exercise, senderName: sender.name, senderOrg: sender.organisation, text };
+  const words: Words = { number: alert, exercise: row.exercise, advisory: row.kind === 'advisory', senderName: sender.name, senderOrg: sender.organisation, text };
   const body = kind === 'update' ? updateText(words) : allclearText(words);
   const r = await sql<{ n: number }>`
     WITH o AS (${smsRowsFrom(kind, alert, now, sql`
@@ -100,7 +103,7 @@ export async function sendFollowUp(
   const followUp = { kind, from: from(words), text: tidy(text), at: now.toISOString() };
   const other = await enqueueFollowUpChannels(trx, {
     alertNumber: alert,
-    subject: followUpSubject({ number: alert, kind, text: followUp.text, exercise: row.exercise }),
+    subject: followUpSubject({ number: alert, kind, text: followUp.text, exercise: row.exercise, advisory: row.kind === 'advisory' }),
     words: followUp,
     now,
     channels,

@@ -65,8 +65,8 @@ export async function previewAction(trx: Tx, config: Config, admin: Member, a: W
   const text = a.text.trim();
   if (a.kind === 'update' && text === '') return refuse(400, replies.usageUpdate());
   if (text.length > MAX_DESCRIPTION) return refuse(400, replies.descriptionTooLong(text.length, MAX_DESCRIPTION));
-  const row = await trx.selectFrom('alerts').select('exercise').where('number', '=', a.alert).executeTakeFirstOrThrow();
-  const words = { number: a.alert, exercise: row.exercise, senderName: admin.name, senderOrg: admin.organisation, text };
+  const row = await trx.selectFrom('alerts').select(['exercise', 'kind']).where('number', '=', a.alert).executeTakeFirstOrThrow();
+  const words = { number: a.alert, exercise: row.exercise, advisory: row.kind === 'advisory', senderName: admin.name, senderOrg: admin.organisation, text };
   return {
     ok: true,
     preview: { kind: a.kind, text: a.kind === 'update' ? updateText(words) : allclearText(words), reach: target!.reach, exercise: row.exercise, alert: a.alert },

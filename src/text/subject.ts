@@ -8,8 +8,8 @@ export function emailSubject(a: { number: number; summary: string; exercise: boo
 }
 
 /** BATSIGNAL #12 UPDATE: <start of the text> / BATSIGNAL #12 ALL CLEAR: <start of the text> (EXERCISE first when it is one). */
-export function followUpSubject(f: { number: number; kind: 'update' | 'allclear'; text: string; exercise: boolean }): string {
+export function followUpSubject(f: { number: number; kind: 'update' | 'allclear'; text: string; exercise: boolean; advisory?: boolean }): string {
   const words = headline(f.text, 80);
   const what = f.kind === 'update' ? 'UPDATE' : 'ALL CLEAR';
-  return `${f.exercise ? 'EXERCISE ' : ''}BATSIGNAL #${f.number} ${what}${words ? `: ${words}` : ''}`;
+  return `${f.exercise ? 'EXERCISE ' : ''}${f.advisory ? 'NHS CYBER ADVISORY' : 'BATSIGNAL'} #${f.number} ${what}${words ? `: ${words}` : ''}`;
 }

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { freshDatabase } from './helpers/db.js';
-import { adminApp, bearer } from './helpers/alert-fixtures.js';
+import { addMembers, adminApp, bearer } from './helpers/alert-fixtures.js';
 import { addContacts, addOrganisations } from './helpers/advisory-fixtures.js';
 
 const NOW = new Date('2026-12-01T09:00:00Z');
@@ -72,4 +72,24 @@ t.test('POST /api/advisories', async (t) => {
   t.equal(all.statusCode, 201, 'everybody, said explicitly');
   t.equal(all.json().organisations.targeted, 4, 'every organisation, the CSU too');
   t.equal(all.json().respondBy, null, 'low: no deadline');
+});
+
+t.test('an advisory issued from a signed-in session is recorded as from the dashboard; with the admin token, from the API', async (t) => {
+  const { db } = await freshDatabase(t);
+  await addOrganisations(db, [{ odsCode: 'RX1', name: 'Northtown Trust', type: 'trust', products: ['Juniper ScreenOS'] }]);
+  await addContacts(db, [{ name: 'Rita Northtown', odsCode: 'RX1' }]);
+  const [adminId] = await addMembers(db, [{ name: 'Ada Admin', phone: '+447700900501', role: 'admin' }]);
+  const app = await adminApp(db, () => NOW);
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ method: 'POST', url: '/api/signin/code', payload: { phone: '+447700900501' } })).statusCode, 202);
+  const text = await db.selectFrom('outbox').select('body').where('member_id', '=', adminId!).where('body', 'like', 'Batsignal sign-in code:%').executeTakeFirstOrThrow();
+  const code = /code: (\d{6})\./.exec(text.body)![1]!;
+  const session = (await app.inject({ method: 'POST', url: '/api/signin/verify', payload: { phone: '+447700900501', code } })).json<{ token: string }>();
+  const body = { title: 'Juniper ScreenOS backdoor', body: 'Patch now.', severity: 'high', target: { products: ['Juniper ScreenOS'] } };
+  const web = await app.inject({ method: 'POST', url: '/api/advisories', headers: { authorization: `Bearer ${session.token}` }, payload: body });
+  t.equal(web.statusCode, 201);
+  const api = await app.inject({ method: 'POST', url: '/api/advisories', headers: bearer, payload: body });
+  t.equal(api.statusCode, 201);
+  const via = await db.selectFrom('advisories').select(['number', 'issued_via']).orderBy('number').execute();
+  t.same(via.map((v) => [v.number, v.issued_via]), [[web.json<{ number: number }>().number, 'web'], [api.json<{ number: number }>().number, 'api']]);
 });

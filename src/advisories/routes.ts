@@ -29,7 +29,9 @@ export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDe
       response: { 200: advisorySummarySchema, 201: advisorySummarySchema, 400: errorSchema, 401: errorSchema },
     },
   }, async (req, reply) => {
-    const r = await sendAdvisory({ db: deps.db, email: deps.config.smtp !== undefined, outboxSignal: deps.outboxSignal }, req.body, deps.clock(), 'api');
+    // A signed-in admin's session is the dashboard; a bearer token is the API.
+    const via = req.actor?.kind === 'session' ? 'web' : 'api';
+    const r = await sendAdvisory({ db: deps.db, email: deps.config.smtp !== undefined, outboxSignal: deps.outboxSignal }, req.body, deps.clock(), via);
     return reply.code(r.dryRun ? 200 : 201).send(summaryView(r));
   });
 

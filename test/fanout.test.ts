@@ -196,3 +196,22 @@ t.test('property: any audience, first batch and batch size: each audience member
     { numRuns: 25 },
   );
 });
+
+t.test('a batch that fails part-way leaves nothing behind; the next attempt writes it whole', async (t) => {
+  const { db } = await freshDatabase(t);
+  const ids = await addMembers(db, memberSpecs(30));
+  const { alert } = await raise(db, null, 5);
+  // The 12th member's delivery fails inside the batch (as a crash or a lost connection would end it).
+  await sql.raw(`
+    CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN IF NEW.member_id = ${ids[11]!} THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$;
+    CREATE TRIGGER poison BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION poison();`).execute(db);
+  const before = await written(db, alert.number);
+  await t.rejects(continueFanOut(db, T0, 10), /poisoned/);
+  t.same(await written(db, alert.number), before, 'no text and no delivery of the failed batch remains');
+  t.equal((await alertRow(db, alert.number)).fanout_after, ids[4], 'the cursor did not move');
+  await sql`DROP TRIGGER poison ON deliveries`.execute(db);
+  await drain(db, 10);
+  t.same((await written(db, alert.number)).map((w) => [w.texts, w.deliveries]), Array(30).fill([1, 1]), 'every member exactly once');
+  t.same(await alertRow(db, alert.number), { recipient_count: 30, fanout_after: null });
+});

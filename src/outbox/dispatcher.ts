@@ -82,9 +82,9 @@ export function decideOutcome(
 }
 
 // concurrency 100: a real provider's ~200 ms latency at 30/s needs only ~6. Against the zero-latency
-// stand-in the instance's CPU bounds throughput, not the requests in flight: 420-560 us per text,
-// ~400 of it the @vonage SDK request (bench/delivery.bench.ts section 2 and an SDK-only loop,
-// 2026-11-30, load 4-7); 20-40 in flight cost 10-20% less CPU per SDK request than 100 (noisy).
+// stand-in the instance's CPU bounds throughput, not the requests in flight: ~195 us per text with
+// the Vonage SMS client over our keep-alive transport (420-560 with the SDK's fetch; bench/delivery.bench.ts
+// section 2, 2026-11-30, load 4-8); 20-40 in flight cost 10-20% less CPU per SDK fetch than 100 (noisy).
 const DEFAULTS = { concurrency: 100, batch: 200, leaseMs: 30_000, startMarginMs: 2_000, receiptGraceMs: 30_000, pollMs: 250, reclaimEveryMs: 1_000, flushMs: 5 };
 
 export function startDispatcher(db: Database, sender: Sender, log: DispatcherLog, options: DispatcherOptions = {}): Dispatcher {

@@ -13,6 +13,7 @@ import { insertMembers, talker } from './helpers/conversation.js';
 import { raiseAlert, testConfig } from './helpers/alert-fixtures.js';
 import { addContacts, addOrganisations } from './helpers/advisory-fixtures.js';
 import { receiveInbound } from '../src/inbound/pipeline.js';
+import { MEMBER_COLUMNS } from '../src/inbound/intake.js';
 import { converse, ackWithoutState } from '../src/conversation/handle.js';
 import { issueAdvisory } from '../src/advisories/issue.js';
 import { parseAdvisoryRequest } from '../src/advisories/request.js';
@@ -85,6 +86,7 @@ t.test('ACK <n> is 4 round trips: BEGIN with the sender lock, the intake with th
   const n = await raiseAlert(db, min(0));
   const statements: string[] = [];
   const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on('error', () => {}); // the database is dropped WITH (FORCE) at teardown, maybe before this pool ends
   const counted = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: (e) => void statements.push(e.query.sql) });
   t.teardown(() => counted.destroy());
   const r = await receiveInbound({ config, db: counted, converse }, { messageId: 'COUNT-1', msisdn: bob!.phone.slice(1), to: config.batsignalNumber, text: `ACK ${n}`, type: 'text', concat: undefined }, min(1));
@@ -112,4 +114,27 @@ t.test('ACK <n> of an advisory through the pipeline is answered as the advisory'
   t.match(r.replies, new RegExp(`^Advisory #${issued.number}: ACK recorded for RX1 Northtown Trust`));
   t.match((await text(db, rita.phone, `ACK ${issued.number}`, new Date(NOW.getTime() + 3_600_000))).replies, new RegExp(`Advisory #${issued.number}`), 'ACK <n> of it: answered there too');
   t.match((await text(db, rita.phone, 'ACK', new Date(NOW.getTime() + 3_600_000))).replies, /^Acknowledged #1\./, 'bare ACK: the advisory is answered, so the peer alert next to it: an ACK as ever');
+});
+
+t.test('the intake names every members column (a prepared statement, so no SELECT *)', async (t) => {
+  const { db } = await freshDatabase(t);
+  const cols = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns WHERE table_name = 'members' AND table_schema = current_schema()`.execute(db);
+  t.same([...MEMBER_COLUMNS].sort(), cols.rows.map((r) => r.column_name).sort());
+});
+
+t.test('a prepared statement: the second ACK on a connection skips the parse, and answers alike', async (t) => {
+  const { db, url } = await freshDatabase(t);
+  const { connect } = await import('../src/db/connect.js');
+  const one = connect(url, 1);
+  t.teardown(() => one.destroy());
+  const [, bob, carol] = await insertMembers(db, [{ name: 'Jane Smith' }, { name: 'Bob Jones' }, { name: 'Carol White' }]);
+  const n = await raiseAlert(db, min(0));
+  for (const m of [bob!, carol!]) {
+    const r = await receiveInbound({ config, db: one, converse }, { messageId: `PREP-${m.id}`, msisdn: m.phone.slice(1), to: config.batsignalNumber, text: `ACK ${n}`, type: 'text', concat: undefined }, min(1));
+    t.equal(r.outcome, 'processed');
+  }
+  const prepared = await sql<{ n: number }>`SELECT count(acked_at)::int AS n FROM deliveries WHERE alert_number = ${n}`.execute(db);
+  t.equal(prepared.rows[0]!.n, 2);
+  const named = await one.connection().execute((c) => sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(c));
+  t.ok(named.rows.some((r) => r.name.startsWith('batsignal_')), 'the intake is a named prepared statement on its connection');
 });

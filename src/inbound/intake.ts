@@ -7,7 +7,7 @@
 // It also reads the member's conversation state, which every command but ACK <n>, STATUS, STOP,
 // START and JOIN needs next.
 import { sql } from 'kysely';
-import type { Tx } from '../db/connect.js';
+import { PREPARED, type Tx } from '../db/connect.js';
 import type { InboundOutcome, Member } from '../db/schema.js';
 import type { InboundSms } from './message.js';
 import { LIMITS } from './limits.js';
@@ -33,6 +33,19 @@ export interface Intake {
   stored: InboundOutcome | null;
 }
 
+/**
+ * Every column of members, named: a prepared statement's result columns must not change under it
+ * (a migration adding a column while an instance runs). test/ack-intake.test.ts holds this list to
+ * the table's.
+ */
+export const MEMBER_COLUMNS = [
+  'id', 'name', 'phone', 'email', 'organisation', 'role', 'forum_username', 'ods_code', 'contact_role',
+  'opted_out', 'opted_out_at', 'created_at', 'updated_at', 'verified_at', 'welcomed_at',
+] as const satisfies readonly (keyof Member)[];
+/** Fails to compile when src/db/schema.ts gains a members column this list lacks. */
+const everyMemberColumn: [Exclude<keyof Member, (typeof MEMBER_COLUMNS)[number]>] extends [never] ? true : false = true;
+void everyMemberColumn;
+
 type Row = Partial<Member> & { _stale: boolean; _minute: number; _hour: number; _stored: InboundOutcome | null; _conversation: unknown; _ack?: AckStatementRow | null };
 
 /**
@@ -53,12 +66,13 @@ export async function intake(
   const minuteAgo = new Date(now.getTime() - 60_000);
   // ACK <n> rides along (ACK 5 round trips -> 4): only once the text is stored as processed.
   const ack = ackAlert === undefined ? undefined : ackStatement(sql`(SELECT id FROM m)`, ackAlert, now, { checkAdvisories: true, when: sql`EXISTS (SELECT 1 FROM ins WHERE outcome = 'processed')` });
-  const { rows } = await sql<Row>`
+  // Prepared (src/db/connect.ts): planning this statement cost more than running it.
+  const { rows } = await sql<Row>`${sql.raw(PREPARED)}
     WITH stale AS (
       SELECT EXISTS (SELECT 1 FROM inbound_messages
                       WHERE msisdn = ${sms.msisdn} AND outcome = 'part' AND received_at <= ${cutoff}) AS any
     ), m AS (
-      SELECT * FROM members WHERE phone = ${e164}
+      SELECT ${sql.raw(MEMBER_COLUMNS.join(', '))} FROM members WHERE phone = ${e164}
     ), cap AS (
       SELECT count(DISTINCT coalesce('c:' || concat_ref, 'm:' || message_id)) FILTER (WHERE received_at > ${minuteAgo})::int AS minute,
              count(DISTINCT coalesce('c:' || concat_ref, 'm:' || message_id))::int AS hour

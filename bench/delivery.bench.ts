@@ -4,7 +4,7 @@
 // a separate instance process (test/helpers/dispatcher-process.ts), as the service would run.
 import { benchDatabase, fmt, percentile, rssOf } from './helpers.js';
 import { addMembers, memberSpecs, raiseAlert } from '../test/helpers/alert-fixtures.js';
-import { startVonageStandinProcess, type StandinProcess } from '../test/helpers/vonage-standin.js';
+import { startVonageStandinProcess } from '../test/helpers/vonage-standin.js';
 import { spawnInstance, type Instance } from '../test/helpers/dispatcher-process.js';
 import { settled } from '../test/helpers/delivery.js';
 import { spawnServer } from '../test/helpers/server-process.js';

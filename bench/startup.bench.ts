@@ -28,7 +28,7 @@ async function start(dataDir: string, port: number): Promise<{ child: ChildProce
   // What `npm start` runs: scripts/start.mjs (builds dist/ when the sources changed, then runs it).
   const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let listeningMs = NaN;
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     if (Number.isNaN(listeningMs) && /listening on/.test(d.toString())) listeningMs = performance.now() - t0;
   });
   const until = t0 + 120_000;

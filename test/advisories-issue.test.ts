@@ -134,9 +134,9 @@ t.test('the SQL resolution agrees with the pure rules on random directories', as
       const fail = new Error('rollback');
       let result: { sql: string; pure: string } | undefined;
       await db.transaction().execute(async (trx) => {
-        await addOrganisations(trx as never, orgs);
+        await addOrganisations(trx, orgs);
         const contacts = orgs.flatMap((o, i) => Array.from({ length: o.type === 'csu' ? 1 : specs[i - 3]!.primaries }, (_, k) => ({ name: `${o.odsCode}-${k}`, odsCode: o.odsCode, optedOut: o.type !== 'csu' && specs[i - 3]!.optedOut && k === 0 })));
-        const ids = await addContacts(trx as never, contacts);
+        const ids = await addContacts(trx, contacts);
         const primaries = new Map<string, number[]>();
         contacts.forEach((c, i) => {
           if (c.optedOut) return;

@@ -97,7 +97,7 @@ t.test('ALLCLEAR: closes the alert, tells the original recipients, stops reminde
 });
 
 t.test('ALLCLEAR without text; an alert closed while the code was pending sends nothing', async (t) => {
-  const { db, jane, amir, say, sent } = await setup(t);
+  const { jane, amir, say, sent } = await setup(t);
   const p1 = await say(jane, 'ALLCLEAR 1');
   t.match(p1, /^All clear for #1 to 2 members\. It closes the alert\./);
   const p2 = await say(amir, 'ALL CLEAR #1');

@@ -187,7 +187,7 @@ t.test('an unclosed quote names the row it opened on; semicolon and tab files ar
   const { upload, members } = await setup(t);
   const unclosed = (await upload('name,phone,email,organisation,role\nA,07700900301,,,\n"B,07700900302,,,\nC,07700900303,,,\nD,07700900304,,,\n')).json() as ImportReport;
   t.match(unclosed, { added: 1, rejected: 1 });
-  t.match(unclosed.rows[1], { row: 3, outcome: 'rejected', reason: /quote \(\"\) that is never closed, so this row and the 2 lines after it could not be read/ });
+  t.match(unclosed.rows[1], { row: 3, outcome: 'rejected', reason: /quote \("\) that is never closed, so this row and the 2 lines after it could not be read/ });
   t.same((await members()).map((m) => m.name), ['A'], 'the rows before it are saved');
   for (const [sep, word] of [[';', 'semicolons'], ['\t', 'tabs']] as const) {
     const res = await upload(['name', 'phone', 'email', 'organisation', 'role'].join(sep) + '\nA' + sep + '07700900305\n');

@@ -144,7 +144,7 @@ t.test('raise -> broadcast -> receipts -> ACK: /metrics counts it; the log keeps
   // ...and yet it says what happened, masked.
   const inbound = records.filter((r) => r.msg === 'inbound sms');
   t.equal(inbound.length, 10, 'one line per inbound webhook');
-  t.ok(inbound.filter((r) => r.outcome === 'processed').every((r) => typeof r.from === 'string' && /\*+\d{3}$/.test(r.from as string) && typeof r.messageId === 'string'), 'sender masked to its last 3 digits, with the messageId');
+  t.ok(inbound.filter((r) => r.outcome === 'processed').every((r) => typeof r.from === 'string' && /\*+\d{3}$/.test(r.from) && typeof r.messageId === 'string'), 'sender masked to its last 3 digits, with the messageId');
   const sends = records.filter((r) => r.msg === 'send');
   t.equal(sends.length, texts, 'one line per send');
   t.equal(sends.filter((r) => r.alert === 1 && r.kind === 'alert' && r.outcome === 'submitted').length, 3, 'broadcast sends carry the alert number and outbox id');

@@ -60,7 +60,7 @@ t.test('delivered and failed receipts, by POST form, JSON and GET', async (t) =>
 t.test('duplicates and out-of-order receipts never move delivered back', async (t) => {
   const { db, app, rows } = await setup(t);
   const [a, b, c] = rows;
-  const state = async (id: string) => (await db.selectFrom('outbox').select(['receipt_status', 'receipt_error']).where('id', '=', id).executeTakeFirstOrThrow());
+  const state = async (id: string) => (db.selectFrom('outbox').select(['receipt_status', 'receipt_error']).where('id', '=', id).executeTakeFirstOrThrow());
   // a: delivered twice, then a late 'accepted' and a late 'failed'
   for (const p of [receipt(a!), receipt(a!), receipt(a!, { status: 'accepted' }), receipt(a!, { status: 'failed', 'err-code': '8' })]) {
     t.equal((await app.inject(form(p))).statusCode, 200);

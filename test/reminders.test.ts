@@ -27,7 +27,7 @@ t.test('reminderText', async (t) => {
 
 t.test('one reminder, only to those who need it, only after the delay', async (t) => {
   const { db } = await freshDatabase(t);
-  const [acked, waiting, optedOut, queued, failed, ackedLate] = (await addMembers(db, memberSpecs(6))) as number[] as [
+  const [acked, waiting, optedOut, queued, failed, ackedLate] = (await addMembers(db, memberSpecs(6))) as [
     number, number, number, number, number, number,
   ];
   const n = await raiseAlert(db, T0);

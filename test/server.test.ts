@@ -26,7 +26,7 @@ function embeddedEnv(dataDir: string, port: number): NodeJS.ProcessEnv {
 async function start(dataDir: string, port: number): Promise<{ child: ChildProcess; exit: Promise<number | null>; out: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: embeddedEnv(dataDir, port), stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const until = Date.now() + 60_000;
   for (;;) {

@@ -117,7 +117,7 @@ t.test('dashboard in Chromium', async (t) => {
   // The CSV button downloads with the token (a plain link could not carry it).
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#csv-unacked')]);
   t.equal(download.suggestedFilename(), `batsignal-${n}-unacknowledged.csv`);
-  const csv = readFileSync((await download.path())!, 'utf8');
+  const csv = readFileSync((await download.path()), 'utf8');
   t.equal(csv.trim().split('\r\n').length, 6, 'header and five non-responders');
 
   // A phone screen: 375 px wide, nothing wider than the screen.

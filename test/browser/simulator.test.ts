@@ -73,7 +73,6 @@ t.test('the demo walkthrough in Chromium', async (t) => {
   });
 
   const phone = (number: string) => page.locator(`section[data-phone="${number}"]`);
-  const thread = (p: Locator) => p.locator('.sim-thread');
   /** Types into a phone and waits for the text to show as sent. */
   const send = async (p: Locator, text: string) => {
     const before = await p.locator('.sim-msg--from-phone').count();

@@ -186,7 +186,7 @@ export async function startDiscourseStandin(opts: { apiKey?: string; apiUsername
     }
     m = /^\/t\/([^/]+)\/(\d+)\.json$/.exec(path);
     if (req.method === 'GET' && m) {
-      const t = topics.find((x) => x.id === Number(m![2]));
+      const t = topics.find((x) => x.id === Number(m[2]));
       if (!t) return json(res, 404, { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' });
       return json(res, 200, topicAnswer(t));
     }

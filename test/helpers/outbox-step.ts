@@ -48,11 +48,11 @@ export async function drainAll(db: Database, sender: Sender, start: Date, maxRou
     const next = await db
       .selectFrom('outbox')
       .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-      .where('channel', '=', sender.channel as Channel)
+      .where('channel', '=', sender.channel)
       .where('state', '=', 'pending')
       .executeTakeFirst();
     if (!next?.at) return now;
-    now = new Date(Math.max(now.getTime(), new Date(next.at as Date).getTime()));
+    now = new Date(Math.max(now.getTime(), new Date(next.at).getTime()));
   }
   throw new Error(`${sender.channel} rows still pending after ${maxRounds} rounds`);
 }

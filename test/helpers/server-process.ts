@@ -28,20 +28,20 @@ export function spawnServer(env: Record<string, string>): ServerProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const s = { child, port: 0, startMs: 0, output: () => out } as ServerProcess;
   s.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   s.ready = new Promise((resolve, reject) => {
     const check = () => {
       const m = /Batsignal listening on http:\/\/[^:]+:(\d+)/.exec(out);
       if (!m) return;
-      child.stdout!.off('data', check);
+      child.stdout.off('data', check);
       s.port = Number(m[1]);
       s.startMs = Date.now() - t0;
       resolve();
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     void s.exited.then((code) => reject(new Error(`server exited (${code}) before listening:\n${out.slice(-2000)}`)));
   });
   s.kill = (signal) => void child.kill(signal);

@@ -1,6 +1,6 @@
 // The conversation's SQL: its persisted state per member, and the facts step() may need.
 import { sql } from 'kysely';
-import type { Tx } from '../db/connect.js';
+import { PREPARED, type Tx } from '../db/connect.js';
 import { asState, IDLE, type ConversationState } from './machine.js';
 
 /** The member's conversation state, idle if none. The caller holds the per-sender lock. */
@@ -11,17 +11,15 @@ export async function loadConversation(trx: Tx, memberId: number): Promise<Conve
 
 /** Idle is kept as a row too: one upsert whatever the state, and updated_at shows the last step. */
 export async function saveConversation(trx: Tx, memberId: number, state: ConversationState, now: Date): Promise<void> {
-  const json = JSON.stringify(state);
-  await trx
-    .insertInto('conversations')
-    .values({ member_id: memberId, state: json, updated_at: now })
-    .onConflict((oc) => oc.column('member_id').doUpdateSet({ state: json, updated_at: now }))
-    .execute();
+  // Prepared (src/db/connect.ts), as every step of a raise saves: planned once per connection.
+  await sql`${sql.raw(PREPARED)}
+    INSERT INTO conversations (member_id, state, updated_at) VALUES (${memberId}, ${JSON.stringify(state)}, ${now})
+    ON CONFLICT (member_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`.execute(trx);
 }
 
 /** Alerts this member raised in the hour before now (exercises included). */
 export async function raisesInLastHour(trx: Tx, memberId: number, now: Date): Promise<number> {
-  const r = await sql<{ n: number }>`
+  const r = await sql<{ n: number }>`${sql.raw(PREPARED)}
     SELECT count(*)::int AS n FROM alerts
     WHERE raised_by = ${memberId} AND created_at > ${now}::timestamptz - interval '1 hour'`.execute(trx);
   return r.rows[0]!.n;

@@ -66,24 +66,28 @@ export async function buildApp(given: AppDeps, logger: FastifyServerOptions['log
     }
   });
 
-  await app.register(async (s) => registerSigninRoutes(s, deps));
-  await app.register(async (s) => registerAuditRoutes(s, deps));
-  await app.register(async (s) => registerMemberRoutes(s, deps));
-  await app.register(async (s) => registerOrganisationRoutes(s, deps));
-  await app.register(async (s) => registerVonageInbound(s, deps));
-  await app.register(async (s) => registerVonageStatus(s, deps));
-  await app.register(async (s) => registerTwilioWebhooks(s, deps));
-  await app.register(async (s) => registerVonageMessagesWebhooks(s, deps));
-  await app.register(async (s) => registerProviderRoutes(s, deps));
-  await app.register(async (s) => registerDiscourseWebhook(s, deps));
-  await app.register(async (s) => registerAlertRoutes(s, deps));
-  await app.register(async (s) => registerAdvisoryRoutes(s, deps));
-  await app.register(async (s) => registerWebAssets(s));
-  await app.register(async (s) => registerDashboard(s, deps));
-  await app.register(async (s) => registerMembersPage(s, deps));
-  await app.register(async (s) => registerActionRoutes(s, deps));
-  await app.register(async (s) => registerSimulator(s, deps));
-  await app.register(async (s) => registerExerciseRoutes(s, deps));
-  await app.register(async (s) => registerMetrics(s, deps));
+  // Each feature in its own encapsulated scope (its hooks stay its own). Registering routes is
+  // synchronous; a Fastify plugin returns a promise, so scope() wraps the call in one, a throw
+  // (a refused configuration) becoming its rejection: buildApp rejects with it.
+  const scope = (fn: (s: FastifyInstance) => void | Promise<void>) => (s: FastifyInstance) => new Promise<void>((resolve) => resolve(fn(s)));
+  await app.register(scope((s) => registerSigninRoutes(s, deps)));
+  await app.register(scope((s) => registerAuditRoutes(s, deps)));
+  await app.register(scope((s) => registerMemberRoutes(s, deps)));
+  await app.register(scope((s) => registerOrganisationRoutes(s, deps)));
+  await app.register(scope((s) => registerVonageInbound(s, deps)));
+  await app.register(scope((s) => registerVonageStatus(s, deps)));
+  await app.register(scope((s) => registerTwilioWebhooks(s, deps)));
+  await app.register(scope((s) => registerVonageMessagesWebhooks(s, deps)));
+  await app.register(scope((s) => registerProviderRoutes(s, deps)));
+  await app.register(scope((s) => registerDiscourseWebhook(s, deps)));
+  await app.register(scope((s) => registerAlertRoutes(s, deps)));
+  await app.register(scope((s) => registerAdvisoryRoutes(s, deps)));
+  await app.register(scope((s) => registerWebAssets(s)));
+  await app.register(scope((s) => registerDashboard(s, deps)));
+  await app.register(scope((s) => registerMembersPage(s, deps)));
+  await app.register(scope((s) => registerActionRoutes(s, deps)));
+  await app.register(scope((s) => registerSimulator(s, deps)));
+  await app.register(scope((s) => registerExerciseRoutes(s, deps)));
+  await app.register(scope((s) => registerMetrics(s, deps)));
   return app;
 }

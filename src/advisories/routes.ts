@@ -11,7 +11,7 @@ import { notFound, HttpError } from '../http/errors.js';
 import { toCsv } from '../alerts/csv.js';
 import { ADVISORY_FILTERS, advisoryHeader, advisoryOrganisations, advisorySummary } from './report.js';
 
-export async function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerAdvisoryRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.addHook('preHandler', requireAdmin(deps));
   app.addHook('onSend', async (_req, reply) => {
     reply.header('Cache-Control', 'no-store');

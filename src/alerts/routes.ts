@@ -89,7 +89,7 @@ function sendCoverageCsv(reply: FastifyReply, n: number, state: CoverageState, r
 
 const wantsCsv = (req: FastifyRequest) => /(^|,)\s*text\/csv\b/i.test(req.headers.accept ?? '');
 
-export async function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerAlertRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps;
   // Params and query types come from the TypeBox schemas: what is validated is what is typed.
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -259,7 +259,7 @@ const TimelineSchema = Type.Object({
 const ExerciseSwitch = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
 
 /** GET/POST /api/exercise { on: boolean } (admin token): the switch in src/alerts/exercise.ts. */
-export async function registerExerciseRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerExerciseRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const auth = requireAdmin(deps);
   api.get('/api/exercise', { onRequest: auth }, () => exerciseMode(deps.db));

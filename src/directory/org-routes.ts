@@ -1,11 +1,11 @@
 // Admin HTTP API for the organisation directory: list, get, add, change, remove, import a spreadsheet.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/swagger';
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
-import { errorSchema, HttpError } from '../http/errors.js';
+import { errorSchema, HttpError, requireContentType } from '../http/errors.js';
 import { decodeCsv } from './csv.js';
 import { hasUnprintable, type Check } from './validate.js';
 import * as v from './org-validate.js';
@@ -18,12 +18,6 @@ const CSV_TYPES = ['text/csv', 'application/csv'];
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema };
 
 
-function requireContentType(types: string[]) {
-  return async (req: FastifyRequest) => {
-    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!types.includes(ct)) throw new HttpError('unsupported_media_type', `Send the body as ${types[0]} (Content-Type: ${types[0]}).`);
-  };
-}
 
 function valid<T>(c: Check<T>): T {
   if (!c.ok) throw new HttpError('invalid_request', c.reason);
@@ -42,7 +36,7 @@ function patchFrom(b: s.OrgPatchBody): OrganisationPatch {
   return p;
 }
 
-export async function registerOrganisationRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerOrganisationRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps;
   const auth = requireAdmin(deps);
   const json = [auth, requireContentType(['application/json'])];

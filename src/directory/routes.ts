@@ -1,11 +1,11 @@
 // Admin HTTP API for the member registry: list, get, add, change, remove, and import a spreadsheet.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/swagger'; // FastifySchema's summary/tags (OpenAPI)
 import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RouteDeps } from '../deps.js';
 import { requireAdmin } from '../http/auth.js';
-import { errorSchema, HttpError, type ErrorCode } from '../http/errors.js';
+import { errorSchema, HttpError, requireContentType, type ErrorCode } from '../http/errors.js';
 import { createMember, deleteMember, getMember, listMembers, resendWelcome, updateMember, type MemberPatch } from './store.js';
 import { importMembers } from './import.js';
 import { decodeCsv } from './csv.js';
@@ -19,15 +19,6 @@ const CSV_TYPES = ['text/csv', 'application/csv'];
 
 const errors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema };
 
-/** onRequest: refuse a body of the wrong type before reading it (415, not a parse error). */
-function requireContentType(types: string[]) {
-  return async (req: FastifyRequest) => {
-    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!types.includes(ct)) {
-      throw new HttpError('unsupported_media_type', `Send the body as ${types[0]} (Content-Type: ${types[0]}).`);
-    }
-  };
-}
 
 function valid<T>(c: v.Check<T>, code: ErrorCode = 'invalid_request'): T {
   if (!c.ok) throw new HttpError(code, c.reason);
@@ -49,7 +40,7 @@ function patchFrom(b: s.PatchBody, deps: RouteDeps): MemberPatch {
   return p;
 }
 
-export async function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerMemberRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db } = deps;
   // onRequest, not preHandler: nobody without the token gets a 5 MB body read.
   const auth = requireAdmin(deps);

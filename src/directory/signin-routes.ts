@@ -18,7 +18,7 @@ const CodeCheck = Type.Object(
 const SESSION_ID = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,18}$' }) });
 export const CODE_SENT = 'If that number belongs to an admin, a sign-in code is on its way by text. It works for 10 minutes.';
 
-export async function registerSigninRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerSigninRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['sign-in'];
 

@@ -1,7 +1,7 @@
 // The one error vocabulary of every route and webhook: the codes a client can see in `error`, the
 // status each is sent with, and the schema of the body ({ error, message }). Clients, tests and
 // dashboards match on these codes, so they are stable: add one here before using it anywhere.
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, onRequestHookHandler } from 'fastify';
 
 export const ERROR_CODES = {
   // The request itself
@@ -102,4 +102,13 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     sendError(reply, 'not_found', `No route for ${req.method} ${req.url.split('?')[0]}`);
   });
+}
+
+/** onRequest: refuse a body of the wrong Content-Type before it is read (415 that names the type, not a parse error). */
+export function requireContentType(types: readonly string[]): onRequestHookHandler {
+  return (req, _reply, done) => {
+    const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!types.includes(ct)) return done(new HttpError('unsupported_media_type', `Send the body as ${types[0]} (Content-Type: ${types[0]}).`));
+    done();
+  };
 }

@@ -7,7 +7,7 @@ import { errorSchema } from '../http/errors.js';
 
 export const METRICS_PATH = '/metrics';
 
-export async function registerMetrics(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerMetrics(app: FastifyInstance, deps: RouteDeps): void {
   const tokens = [...(deps.config.metricsToken ? [deps.config.metricsToken] : []), ...deps.adminTokens];
   app.get(
     METRICS_PATH,

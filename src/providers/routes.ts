@@ -36,7 +36,7 @@ const ProviderSwitch = Type.Object({
   reason: Type.Optional(Type.String({ maxLength: 200, description: 'Why (shown to other admins).' })),
 }, { additionalProperties: false });
 
-export async function registerProviderRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerProviderRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const names = deps.config.smsProviders;
   const rates = deps.config.providerRates;
   const numbers: Record<string, string> = { vonage: deps.config.batsignalNumber, ...(deps.config.twilio ? { twilio: deps.config.twilio.number } : {}) };

@@ -79,7 +79,7 @@ function action(b: ActionBody): WebAction {
 
 const CODES = { 400: 'refused', 404: 'not_found', 409: 'conflict', 429: 'too_many_raises' } as const;
 
-export async function registerActionRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerActionRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const { db, config } = deps;
   app.addHook('onRequest', requireAdmin(deps));
   app.addHook('onSend', async (_req, reply) => {

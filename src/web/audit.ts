@@ -16,7 +16,7 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-export async function registerAuditRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerAuditRoutes(app: FastifyInstance, deps: RouteDeps): void {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   api.get('/api/audit', {
     onRequest: requireAdmin(deps),

@@ -194,6 +194,6 @@ ${pagination('optouts', 'Pages of members opted out of alert texts')}
 </div>
 `;
 
-export async function registerDashboard(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerDashboard(app: FastifyInstance, deps: RouteDeps): void {
   servePage(app, DASHBOARD_PATH, page({ title: 'Alerts dashboard', main: main(deps.config.thresholdQuestion), homeHref: DASHBOARD_PATH, script: 'dashboard.js', styles: [UPLOT_CSS_HREF, `${WEB_PREFIX}chart.css`, `${WEB_PREFIX}views.css`] }));
 }

@@ -152,6 +152,6 @@ ${SIGNIN_FORM('Show members')}
 </div>
 `;
 
-export async function registerMembersPage(app: FastifyInstance, _deps: RouteDeps): Promise<void> {
+export function registerMembersPage(app: FastifyInstance, _deps: RouteDeps): void {
   servePage(app, MEMBERS_PATH, page({ title: 'Members', main: MAIN, homeHref: MEMBERS_PATH, script: 'members.js' }));
 }

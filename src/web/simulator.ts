@@ -32,7 +32,7 @@ const messageJson = (m: SimulatedText) => ({
   at: m.createdAt.toISOString(),
 });
 
-export async function registerSimulator(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerSimulator(app: FastifyInstance, deps: RouteDeps): void {
   const sim = deps.simulator;
   if (!sim) return; // Vonage is configured: no simulator, every path here is a 404.
   const { config } = deps;
@@ -184,9 +184,10 @@ function attachReceipts(app: FastifyInstance, sim: PhoneSimulator, deps: RouteDe
     timer.unref();
     timers.add(timer);
   });
-  app.addHook('onClose', async () => {
+  app.addHook('onClose', (_app, done) => {
     closed = true;
     sim.onDelivered(undefined);
     for (const t of timers) clearTimeout(t);
+    done();
   });
 }

@@ -46,7 +46,7 @@ const header = (req: FastifyRequest, name: string): string => {
   return typeof v === 'string' ? v : '';
 };
 
-export async function registerDiscourseWebhook(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerDiscourseWebhook(app: FastifyInstance, deps: RouteDeps): void {
   // This scope only: keep the exact bytes Discourse signed; JSON is parsed after the check.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));

@@ -16,7 +16,7 @@ import { intake, receipt, refuse } from './edge.js';
 // Empty TwiML: no automatic reply (ours go through the outbox).
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
-export async function registerTwilioWebhooks(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerTwilioWebhooks(app: FastifyInstance, deps: RouteDeps): void {
   const twilio = deps.config.twilio;
   const publicUrl = deps.config.publicUrl;
   const metrics = deps.metrics;

@@ -14,7 +14,7 @@ export const INBOUND_PATH = '/webhooks/vonage/inbound';
 const ACCEPTED = { status: 'accepted' } as const;
 const accepted = (reply: FastifyReply) => reply.code(200).send(ACCEPTED);
 
-export async function registerVonageInbound(app: FastifyInstance, deps: RouteDeps, conversation: Converse = converse): Promise<void> {
+export function registerVonageInbound(app: FastifyInstance, deps: RouteDeps, conversation: Converse = converse): void {
   const { metrics } = deps;
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const checked = vonageSmsParams(req, deps.config, deps.clock());

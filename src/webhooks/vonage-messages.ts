@@ -21,7 +21,7 @@ declare module 'fastify' {
   }
 }
 
-export async function registerVonageMessagesWebhooks(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerVonageMessagesWebhooks(app: FastifyInstance, deps: RouteDeps): void {
   const metrics = deps.metrics;
   // payload_hash is over the bytes Vonage sent: keep them (this plugin's routes only).
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {

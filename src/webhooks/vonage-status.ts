@@ -12,7 +12,7 @@ export const STATUS_PATH = '/webhooks/vonage/status';
 const ACCEPTED = { status: 'accepted' } as const;
 const accepted = (reply: FastifyReply) => reply.code(200).send(ACCEPTED);
 
-export async function registerVonageStatus(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+export function registerVonageStatus(app: FastifyInstance, deps: RouteDeps): void {
   const { metrics } = deps;
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const checked = vonageSmsParams(req, deps.config, deps.clock());

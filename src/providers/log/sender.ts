@@ -11,10 +11,10 @@ export interface LogLine {
 export function createLogSender(log: LogLine): SmsSender {
   return {
     name: 'log',
-    async send(msg: SmsMessage) {
+    send(msg: SmsMessage) {
       const { encoding, segments } = countSegments(msg.text);
       log({ outboxId: msg.id, to: `***${msg.to.slice(-3)}`, chars: msg.text.length, encoding, segments }, 'sms not sent (no Vonage credentials): logged instead');
-      return { ok: true, providerId: `LOG-${msg.id}` };
+      return Promise.resolve({ ok: true as const, providerId: `LOG-${msg.id}` });
     },
   };
 }

@@ -109,7 +109,8 @@ export function parseMessagesStatus(body: unknown): { ok: true; receipt: Message
   const to = b.to === undefined ? undefined : str(b.to)?.replace(/^\+/, '');
   if (to !== undefined && !NUMBER.test(to)) return { ok: false, message: 'to must be a phone number' };
   const err = obj(b.error);
-  const code = err ? String(err.title ?? err.code ?? '').slice(0, 20) : '';
+  const scalar = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+  const code = err ? (scalar(err.title) ?? scalar(err.code) ?? '').slice(0, 20) : '';
   const detail = err ? str(err.detail)?.slice(0, 200) : undefined;
   const error = status === 'delivered' || status === 'accepted' ? null : `vonage messages ${raw}${code ? ` ${code}` : ''}${detail ? `: ${detail}` : ''}`;
   // client_ref is ours only when it is an outbox id; anything else is ignored, the uuid still matches.

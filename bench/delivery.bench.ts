@@ -52,7 +52,7 @@ function rateOf(at: number[]): { rate: number; maxWindow: number } {
   const { db, close } = await benchDatabase();
   await addMembers(db, memberSpecs(100_000));
   const t0 = performance.now();
-  await raiseAlert(db, new Date());
+  await raiseAlert(db, new Date(), {}, { fanOut: false });
   const committed = performance.now() - t0;
   while ((await continueFanOut(db, new Date())) !== null);
   const all = performance.now() - t0;
@@ -171,7 +171,7 @@ for (const instances of [1, 2]) {
   };
   const first = spawnServer(env);
   await first.ready;
-  await raiseAlert(db, new Date());
+  await raiseAlert(db, new Date(), {}, { fanOut: false }); // the server's fan-out worker writes the rest
   for (;;) {
     if ((await standin.stats()).accepted >= N * 0.3) break;
     await new Promise((r) => setTimeout(r, 20));
@@ -214,7 +214,7 @@ for (const instances of [1, 2]) {
   await server.ready;
   const pid = server.child.pid!;
   const before = rssOf(pid);
-  await raiseAlert(db, new Date());
+  await raiseAlert(db, new Date(), {}, { fanOut: false }); // the server's fan-out worker writes the other 99,000
   const samples: number[] = [];
   const t0 = Date.now();
   while (Date.now() - t0 < 20_000) {

@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Database } from '../../src/db/connect.js';
 import type { Role } from '../../src/db/schema.js';
 import { createAlert, type NewAlert } from '../../src/alerts/create.js';
+import { continueFanOut } from '../../src/alerts/fanout.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const SIGNATURE_SECRET = 'signature-secret-for-tests';
@@ -56,7 +57,12 @@ export async function addMembers(db: Database, specs: MemberSpec[]): Promise<num
   return ids;
 }
 
-export async function raiseAlert(db: Database, now: Date, a: Partial<NewAlert> = {}): Promise<number> {
+/**
+ * Creates an alert as a confirmed raise does. `fanOut` (default true): also write the rest of a
+ * broadcast larger than its first batch, as the server's fan-out worker would at once
+ * (src/alerts/fanout.ts); false leaves that to a running server or instance.
+ */
+export async function raiseAlert(db: Database, now: Date, a: Partial<NewAlert> = {}, opts: { fanOut?: boolean } = {}): Promise<number> {
   const created = await db.transaction().execute((trx) =>
     createAlert(
       trx,
@@ -72,6 +78,7 @@ export async function raiseAlert(db: Database, now: Date, a: Partial<NewAlert> =
       now,
     ),
   );
+  if (opts.fanOut !== false) while ((await continueFanOut(db, now)) !== null);
   return created.alert.number;
 }
 

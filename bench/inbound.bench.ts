@@ -7,9 +7,8 @@
 // latency. pgbench on the same PostgreSQL runs the same database work (record the text, queue the
 // reply) as the ceiling. The parser on 40,000-character adversarial texts is bench/parse.bench.ts.
 import { randomBytes } from 'node:crypto';
-import autocannon from 'autocannon';
 import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
-import { benchDatabase, fmt, pgbenchTps } from './helpers.js';
+import { benchDatabase, fmt, pgbenchTps, timedAutocannon } from './helpers.js';
 import { BENCH_SECRET, startBenchServer } from './serve.js';
 
 const MEMBERS = 1800;
@@ -34,7 +33,7 @@ function helpBody(from: string): string {
 
 async function load(port: number, bodies: string[], rate?: number) {
   let k = 0;
-  return autocannon({
+  return timedAutocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     amount: bodies.length,
@@ -66,14 +65,14 @@ const server = await startBenchServer(url, { BATSIGNAL_NUMBER: OUR });
 let rps: number;
 try {
   await load(server.port, warmup);
-  const full = await load(server.port, flat);
-  rps = full.requests.total / full.duration;
+  const { result: full, seconds } = await load(server.port, flat);
+  rps = full.requests.total / seconds;
   console.log(`members: ${fmt(MEMBERS)} members`);
   console.log(`HELP webhooks flat out: ${fmt(full.requests.total)} requests (${CONNECTIONS} connections, signed sha256, form), non-2xx ${fmt(full.non2xx + full.errors + full.timeouts)}`);
   console.log(`HELP throughput: ${fmt(rps)} requests/s`);
   console.log(`HELP latency flat out p50: ${fmt(full.latency.p50)} ms, p99: ${fmt(full.latency.p99)} ms`);
-  const paced = await load(server.port, steady, RATE);
-  console.log(`HELP at ${RATE} requests/s: ${fmt(paced.requests.total)} requests in ${fmt(paced.duration, 1)} s, non-2xx ${fmt(paced.non2xx + paced.errors + paced.timeouts)}`);
+  const { result: paced, seconds: pacedSeconds } = await load(server.port, steady, RATE);
+  console.log(`HELP at ${RATE} requests/s: ${fmt(paced.requests.total)} requests in ${fmt(pacedSeconds, 1)} s, non-2xx ${fmt(paced.non2xx + paced.errors + paced.timeouts)}`);
   console.log(`HELP latency at ${RATE}/s p50: ${fmt(paced.latency.p50)} ms, p99: ${fmt(paced.latency.p99)} ms (target p99 < 50 ms, ratio ${fmt(paced.latency.p99 / 50, 2)})`);
 } finally {
   await server.stop();

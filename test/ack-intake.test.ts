@@ -94,7 +94,7 @@ t.test('ACK <n> is 4 round trips: BEGIN with the sender lock, the intake with th
   t.equal(statements.length, 4, JSON.stringify(statements.map((s) => s.trim().slice(0, 40))));
   t.match(statements[0], /^BEGIN; SELECT pg_advisory_xact_lock/);
   t.match(statements[1], /ack_u AS/);
-  t.match(statements[2], /insert into "outbox"/);
+  t.match(statements[2], /^\/\* prepared \*\/\s+INSERT INTO outbox /, 'the reply, prepared');
   t.equal(statements[3], 'COMMIT');
   t.ok((await db.selectFrom('deliveries').select('acked_at').where('alert_number', '=', n).where('member_id', '=', bob!.id).executeTakeFirstOrThrow()).acked_at);
 });

@@ -3,7 +3,7 @@
 // the alert's own transaction: they exist exactly when the alert does. Each channel has its own
 // dispatcher loop, so a forum or mail server that is slow or down never holds up the texts.
 import { sql, type RawBuilder } from 'kysely';
-import type { Tx } from '../db/connect.js';
+import { PREPARED, type Tx } from '../db/connect.js';
 import type { Alert, OutboxKind } from '../db/schema.js';
 import type { Config } from '../config.js';
 import { forumExternalId, installId } from '../db/install-id.js';
@@ -33,6 +33,19 @@ export interface OutgoingSms {
  */
 export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[], now: Date): Promise<string[]> {
   if (msgs.length === 0) return [];
+  if (msgs.length === 1) {
+    // One reply, the commonest write of every webhook (ACK, HELP, each step of a raise): prepared
+    // (src/db/connect.ts), as its planning costs more than the insert. PostgreSQL CPU per ACK
+    // (backends' /proc CPU over 5,400 ACKs): 0.85 ms with only the intake prepared, 0.66-0.70 ms
+    // with every statement of the ACK prepared.
+    const m = msgs[0]!;
+    const r = await sql<{ id: string }>`${sql.raw(PREPARED)}
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
+      VALUES ('sms', ${m.kind}, ${m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST)}, ${m.alertNumber ?? null}, ${m.memberId},
+              ${m.to}, ${m.body}, NULL, ${now}, ${now})
+      RETURNING id`.execute(trx);
+    return r.rows.map((row) => row.id);
+  }
   const rows = await trx
     .insertInto('outbox')
     .values(

@@ -1,5 +1,5 @@
 // A local stand-in for Vonage's SMS REST API, for tests and benchmarks that drive the REAL
-// @vonage/server-sdk (point it here with `restHost: standin.url`).
+// the SDK's SMS client (point it here with `restHost: standin.url`).
 //
 //   const vonage = await startVonageStandin({ receipts: { url: `${base}/webhooks/vonage/status`, secret, method: 'md5hash' } });
 //   vonage.url                      // http://127.0.0.1:PORT — give it as VONAGE_REST_HOST / restHost

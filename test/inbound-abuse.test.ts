@@ -40,7 +40,7 @@ async function setup(t: Test) {
   installErrorHandler(app);
   await app.register(formbody);
   const clock = () => time.now;
-  await registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
+  registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
   t.teardown(() => app.close());
   await db.insertInto('members').values({ name: 'Ada', phone: MEMBER }).execute();
   return { db, app, time, heard, failOnce: () => (failNext = true) };

@@ -32,7 +32,7 @@ async function setup(t: Test) {
   installErrorHandler(app);
   await app.register(formbody);
   const clock = () => time.now;
-  await registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
+  registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
   t.teardown(() => app.close());
   await db.insertInto('members').values({ name: 'Ada', phone: MEMBER }).execute();
   const phone = simulatedPhone(app, db, MEMBER, { secret: SECRET, t });

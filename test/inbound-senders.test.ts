@@ -42,7 +42,7 @@ async function setup(t: Test, env: Record<string, string> = {}) {
   installErrorHandler(app);
   await app.register(formbody);
   const clock = () => time.now;
-  await registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
+  registerVonageInbound(app, { config, db, clock, adminTokens: ['test-admin-token-123456'], metrics: createMetrics({ db, clock }) }, converse);
   t.teardown(() => app.close());
   const [jane] = await db
     .insertInto('members')

@@ -26,17 +26,8 @@ export interface CreatedAlert {
   recipientCount: number;
 }
 
-/**
- * Recipients of a new alert: every member not opted out, except the one raising it and the
- * organisations' deputy contacts, who are held back (src/alerts/escalation.ts sends it to them
- * when nobody at their organisation has acknowledged in time).
- */
-export async function audienceSize(trx: Tx, raiserId: number | null): Promise<number> {
-  const r = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM members
-    WHERE NOT opted_out AND id IS DISTINCT FROM ${raiserId} AND contact_role <> 'deputy'`.execute(trx);
-  return r.rows[0]!.n;
-}
+/** Recipients a new alert raised by `raiserId` would have now (the audience: src/alerts/fanout.ts). */
+export const audienceSize = (trx: Tx, raiserId: number | null): Promise<number> => audienceAfter(trx, raiserId);
 
 /**
  * `channels`: which of forum and email to queue as well (otherChannels(config)); absent: texts only.

@@ -25,6 +25,13 @@ export const FANOUT_INLINE = 1_000;
 /** Recipients per worker transaction: ~5,000 rows of each table in well under 100 ms here. */
 export const FANOUT_BATCH = 5_000;
 
+/**
+ * The audience of an alert, as SQL over `members m`: every member not opted out, except the one
+ * raising it and the organisations' deputy contacts, who are held back (src/alerts/escalation.ts
+ * sends it to them when nobody at their organisation has acknowledged in time).
+ */
+const inAudience = (raisedBy: number | null) => sql`NOT m.opted_out AND m.id IS DISTINCT FROM ${raisedBy} AND m.contact_role <> 'deputy'`;
+
 export interface BroadcastBatch {
   /** Texts (and deliveries) written. */
   written: number;
@@ -35,9 +42,8 @@ export interface BroadcastBatch {
 }
 
 /**
- * Writes the broadcast text and delivery of up to `limit` audience members with id > `after`, in
- * id order. Audience: not opted out, not the raiser, not a deputy contact (deputies are held back
- * for escalation, src/alerts/escalation.ts). `skipDelivered`: leave out members who already have a
+ * Writes the broadcast text and delivery of up to `limit` audience members (inAudience) with
+ * id > `after`, in id order. `skipDelivered`: leave out members who already have a
  * delivery for this alert (an escalated deputy demoted since; a batch after the first).
  */
 export async function writeBroadcastBatch(
@@ -51,7 +57,7 @@ export async function writeBroadcastBatch(
   const r = await sql<{ written: number; scanned: number; last_id: number | null }>`
     WITH c AS MATERIALIZED (
       SELECT m.id, m.phone, m.ods_code, m.contact_role FROM members m
-      WHERE m.id > ${after} AND NOT m.opted_out AND m.id IS DISTINCT FROM ${alert.raisedBy} AND m.contact_role <> 'deputy'
+      WHERE m.id > ${after} AND ${inAudience(alert.raisedBy)}
       ORDER BY m.id LIMIT ${limit}
     ), o AS (${smsRowsFrom('alert', alert.number, now, sql`
       SELECT c.id AS member_id, c.phone AS recipient, ${alert.body}::text AS body FROM c
@@ -69,11 +75,12 @@ export async function writeBroadcastBatch(
   return { written: row.written, lastId: row.last_id, done: row.scanned < limit };
 }
 
-/** Audience members with id > `after` (the rest of a fan-out, for the count an alert is announced with). */
-export async function audienceAfter(trx: Tx, raisedBy: number | null, after: number): Promise<number> {
-  const r = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM members m
-    WHERE m.id > ${after} AND NOT m.opted_out AND m.id IS DISTINCT FROM ${raisedBy} AND m.contact_role <> 'deputy'`.execute(trx);
+/**
+ * Audience members with id > `after` (0: the whole audience, what a raise is confirmed with; the
+ * rest of a fan-out, what a new alert is announced with).
+ */
+export async function audienceAfter(trx: Tx, raisedBy: number | null, after = 0): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM members m WHERE m.id > ${after} AND ${inAudience(raisedBy)}`.execute(trx);
   return r.rows[0]!.n;
 }
 

@@ -32,7 +32,9 @@ export interface BenchServer {
 
 /** Starts the app in a child process on `url` with these settings (as environment variables). */
 export async function startBenchServer(url: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchServer> {
-  const child = spawn(process.execPath, [...process.execArgv, ...nodeArgs, fileURLToPath(import.meta.url)], {
+  // BENCH_PROFILE=dir writes the server's CPU profile there (node --cpu-prof), for before/after.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...process.execArgv, ...profile, ...nodeArgs, fileURLToPath(import.meta.url)], {
     env: { ...process.env, BENCH_SERVER_DB: url, BENCH_SERVER_ENV: JSON.stringify(env) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });

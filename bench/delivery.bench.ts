@@ -2,6 +2,7 @@
 // the rate held against a 30/s limit by one and by two instances; CONFIRM-to-first-text latency.
 // The Vonage stand-in runs in a child process (its event loop is not ours) and every dispatcher is
 // a separate instance process (test/helpers/dispatcher-process.ts), as the service would run.
+import { sql } from 'kysely';
 import { benchDatabase, fmt, percentile, rssOf } from './helpers.js';
 import { addMembers, memberSpecs, raiseAlert } from '../test/helpers/alert-fixtures.js';
 import { startVonageStandinProcess } from '../test/helpers/vonage-standin.js';
@@ -58,6 +59,15 @@ function rateOf(at: number[]): { rate: number; maxWindow: number } {
   const all = performance.now() - t0;
   console.log(`enqueue broadcast to 100,000 members (createAlert, committed with its first ${fmt(FANOUT_INLINE, 0)}): ${fmt(committed, 0)} ms`);
   console.log(`broadcast to 100,000 members fully written (outbox rows and deliveries, fan-out worker): ${fmt(all, 0)} ms (${fmt(100_000 / (all / 1000), 0)} rows/s)`);
+  // The same with an address for every member and email on: the emails follow the texts' batches.
+  await sql`UPDATE members SET email = 'member' || id || '@nhs.example'`.execute(db);
+  const t1 = performance.now();
+  await raiseAlert(db, new Date(), {}, { fanOut: false, channels: { smtp: true } });
+  const committedEmail = performance.now() - t1;
+  while ((await continueFanOut(db, new Date())) !== null);
+  const allEmail = performance.now() - t1;
+  console.log(`enqueue with email on, every member with an address (committed): ${fmt(committedEmail, 0)} ms (target < 500 ms, ratio ${fmt(committedEmail / 500, 2)})`);
+  console.log(`broadcast to 100,000 members with their emails fully written: ${fmt(allEmail, 0)} ms`);
   await close();
 }
 

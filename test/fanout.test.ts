@@ -17,18 +17,19 @@ const alertBy = (raiserId: number | null): NewAlert => ({
   raiserId, raiserName: 'Jane Smith', raiserOrg: 'Northtown Trust', summary: 'Ransomware on the N3 link', exercise: false, source: 'admin',
 });
 
-async function raise(db: Database, raiserId: number | null, inline: number) {
-  return db.transaction().execute((trx) => createAlert(trx, alertBy(raiserId), T0, undefined, inline));
+async function raise(db: Database, raiserId: number | null, inline: number, channels?: { smtp: boolean }) {
+  return db.transaction().execute((trx) => createAlert(trx, alertBy(raiserId), T0, channels, inline));
 }
 
 /** Per member: texts of kind 'alert' and deliveries for alert n. */
 async function written(db: Database, n: number) {
-  const r = await sql<{ member_id: number; texts: number; deliveries: number; body: string | null; recipient: string | null }>`
+  const r = await sql<{ member_id: number; texts: number; deliveries: number; emails: number; body: string | null; recipient: string | null }>`
     SELECT m.id AS member_id,
-      (SELECT count(*)::int FROM outbox o WHERE o.alert_number = ${n} AND o.kind = 'alert' AND o.member_id = m.id) AS texts,
+      (SELECT count(*)::int FROM outbox o WHERE o.alert_number = ${n} AND o.channel = 'email' AND o.member_id = m.id) AS emails,
+      (SELECT count(*)::int FROM outbox o WHERE o.alert_number = ${n} AND o.channel = 'sms' AND o.kind = 'alert' AND o.member_id = m.id) AS texts,
       (SELECT count(*)::int FROM deliveries d WHERE d.alert_number = ${n} AND d.member_id = m.id) AS deliveries,
-      (SELECT max(o.body) FROM outbox o WHERE o.alert_number = ${n} AND o.kind = 'alert' AND o.member_id = m.id) AS body,
-      (SELECT max(o.recipient) FROM outbox o WHERE o.alert_number = ${n} AND o.kind = 'alert' AND o.member_id = m.id) AS recipient
+      (SELECT max(o.body) FROM outbox o WHERE o.alert_number = ${n} AND o.channel = 'sms' AND o.kind = 'alert' AND o.member_id = m.id) AS body,
+      (SELECT max(o.recipient) FROM outbox o WHERE o.alert_number = ${n} AND o.channel = 'sms' AND o.kind = 'alert' AND o.member_id = m.id) AS recipient
     FROM members m ORDER BY m.id`.execute(db);
   return r.rows;
 }
@@ -97,6 +98,36 @@ t.test('a larger audience: first batch at commit, the rest in batches, in member
   t.same(await alertRow(db, alert.number), { recipient_count: 9, fanout_after: null });
   const order = await sql<{ member_id: number }>`SELECT member_id FROM outbox WHERE alert_number = ${alert.number} ORDER BY id`.execute(db);
   t.same(order.rows.map((r) => r.member_id), ids.slice(3), 'texts queued in member order');
+});
+
+t.test('emails follow the texts\' batches: the deciding transaction writes the first range only', async (t) => {
+  const { db } = await freshDatabase(t);
+  const ids = await addMembers(db, memberSpecs(10));
+  await sql`UPDATE members SET email = 'm' || id || '@nhs.net'`.execute(db);
+  // The last member opted out of texts: no text, so no batch of texts reaches their id; still emailed.
+  await sql`UPDATE members SET opted_out = true WHERE id = ${ids[9]!}`.execute(db);
+  const { alert } = await raise(db, null, 3, { smtp: true });
+  t.equal(alert.email_fanout, true, 'the fan-out owes emails');
+  const first = await written(db, alert.number);
+  t.same(first.map((w) => w.emails), [1, 1, 1, 0, 0, 0, 0, 0, 0, 0], 'at commit: the emails of the first batch of texts');
+  await drain(db, 4);
+  const all = await written(db, alert.number);
+  t.same(all.map((w) => w.emails), Array(10).fill(1), 'then everyone with an address, once');
+  t.same(all.map((w) => w.texts), [1, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+  const row = await db.selectFrom('alerts').select(['fanout_after', 'email_fanout']).where('number', '=', alert.number).executeTakeFirstOrThrow();
+  t.same(row, { fanout_after: null, email_fanout: false });
+  // A fan-out owing emails without a cursor is refused by the schema.
+  await t.rejects(sql`UPDATE alerts SET email_fanout = true WHERE number = ${alert.number}`.execute(db), /alerts_email_fanout_pending/);
+});
+
+t.test('an audience within the first batch writes every email at commit', async (t) => {
+  const { db } = await freshDatabase(t);
+  await addMembers(db, memberSpecs(4));
+  await sql`UPDATE members SET email = 'm' || id || '@nhs.net'`.execute(db);
+  const { alert } = await raise(db, null, 10, { smtp: true });
+  t.equal(alert.email_fanout, false);
+  t.same((await written(db, alert.number)).map((w) => w.emails), [1, 1, 1, 1]);
+  t.equal(await continueFanOut(db, T0), null);
 });
 
 t.test('members as they are when their batch is written; nobody already delivered is texted again', async (t) => {
@@ -175,19 +206,23 @@ t.test('property: any audience, first batch and batch size: each audience member
       fc.option(fc.integer({ min: 0, max: 39 }), { nil: null }),
       fc.integer({ min: 1, max: 45 }),
       fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 3 }),
-      async (kinds, raiserAt, inline, workers) => {
-        await sql`UPDATE members SET contact_role = 'member', opted_out = false`.execute(db);
+      fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+      async (kinds, raiserAt, inline, workers, withEmail) => {
+        await sql`UPDATE members SET contact_role = 'member', opted_out = false, email = NULL`.execute(db);
+        for (const [i, has] of withEmail.entries()) if (has) await sql`UPDATE members SET email = ${`m${i}@nhs.net`} WHERE id = ${ids[i]!}`.execute(db);
         for (const [i, k] of kinds.entries()) {
           if (k === 'deputy') await sql`UPDATE members SET contact_role = 'deputy' WHERE id = ${ids[i]!}`.execute(db);
           if (k === 'opted-out') await sql`UPDATE members SET opted_out = true WHERE id = ${ids[i]!}`.execute(db);
         }
         const raiser = raiserAt === null ? null : ids[raiserAt]!;
-        const { alert, recipientCount } = await raise(db, raiser, inline);
+        const { alert, recipientCount } = await raise(db, raiser, inline, { smtp: true });
         await Promise.all(workers.map((size) => drain(db, size)));
         const w = await written(db, alert.number);
         const expected = kinds.map((k, i) => (k === 'member' && ids[i] !== raiser ? 1 : 0));
         t.same(w.map((x) => x.texts), expected);
         t.same(w.map((x) => x.deliveries), expected);
+        // Emails: every member with an address, opted out of texts or not, but the raiser and deputies.
+        t.same(w.map((x) => x.emails), kinds.map((k, i) => (withEmail[i] && k !== 'deputy' && ids[i] !== raiser ? 1 : 0)));
         const total = expected.reduce((a: number, b) => a + b, 0);
         t.equal(recipientCount, total);
         t.same(await alertRow(db, alert.number), { recipient_count: total, fanout_after: null });

@@ -66,10 +66,11 @@ export async function createAlert(trx: Tx, a: NewAlert, now: Date, channels?: Ot
 
   const alert = await trx
     .updateTable('alerts')
-    .set({ recipient_count: recipientCount, fanout_after: first.done ? null : first.lastId })
+    .set({ recipient_count: recipientCount, fanout_after: first.done ? null : first.lastId, email_fanout: !first.done && channels?.smtp === true })
     .where('number', '=', next)
     .returningAll()
     .executeTakeFirstOrThrow();
-  await enqueueOtherChannels(trx, alert, a.raiserId, channels);
+  // Emails go with the texts' batches: these members' now, the rest with the worker's batches.
+  await enqueueOtherChannels(trx, alert, a.raiserId, channels, first.done ? null : first.lastId);
   return { alert, recipientCount };
 }

@@ -111,6 +111,8 @@ export interface AlertsTable {
   kind: Generated<AlertKind>;
   /** The last member id the broadcast has been written for while more may remain; null when complete (migration 800). */
   fanout_after: number | null;
+  /** The rest of the fan-out includes the alert's emails (migration 900); only while fanout_after is set. */
+  email_fanout: Generated<boolean>;
 }
 
 export type AlertKind = 'peer' | 'advisory';

@@ -165,7 +165,14 @@ export interface EmailPayload {
  * per member with an address, the raiser excepted. Members who sent STOP still get the email:
  * STOP is the SMS opt-out; they remain members of the network (docs/channels.md).
  */
-export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: number | null, channels: OtherChannels = {}): Promise<void> {
+export async function enqueueOtherChannels(
+  trx: Tx,
+  alert: Alert,
+  raiserId: number | null,
+  channels: OtherChannels = {},
+  // The last member id the emails written now go to (the texts' first batch); null: everyone.
+  emailUpTo: number | null = null,
+): Promise<void> {
   const now = alert.created_at;
   if (channels.discourse && alert.source !== 'forum' && alert.forum_topic_id === null) {
     const payload: ForumPayload = { externalId: forumExternalId(await installId(trx), alert.number) };
@@ -185,15 +192,34 @@ export async function enqueueOtherChannels(trx: Tx, alert: Alert, raiserId: numb
       })
       .execute();
   }
-  if (channels.smtp) {
-    // Set-based: the CONFIRM path stays one statement however many members there are.
-    await emailRowsFrom('alert', alert.number, emailSubject(alert), now, sql`
+  if (channels.smtp) await enqueueAlertEmails(trx, alert, raiserId, now, { after: 0, upTo: emailUpTo });
+}
+
+/** Member ids after `after` up to `upTo` (inclusive; null: to the end). */
+export interface MemberRange {
+  after: number;
+  upTo: number | null;
+}
+
+/**
+ * The alert's emails to the members whose ids are in `range` and who have an address (opted out of
+ * texts or not: STOP is the SMS opt-out), in member id order. The fan-out writes them range by
+ * range beside the texts (src/alerts/fanout.ts), so no transaction writes 100,000 of them.
+ */
+export async function enqueueAlertEmails(
+  trx: Tx,
+  alert: { number: number; summary: string; exercise: boolean },
+  raiserId: number | null,
+  now: Date,
+  range: MemberRange,
+): Promise<void> {
+  await emailRowsFrom('alert', alert.number, emailSubject(alert), now, sql`
       SELECT m.id AS member_id, btrim(m.email) AS recipient, m.opted_out AS sms_opted_out
       FROM members m
       WHERE m.email IS NOT NULL AND btrim(m.email) <> '' AND m.id IS DISTINCT FROM ${raiserId}
         AND m.contact_role <> 'deputy' -- held back with their texts (src/alerts/escalation.ts)
+        AND m.id > ${range.after} ${range.upTo === null ? sql`` : sql`AND m.id <= ${range.upTo}`}
       ORDER BY m.id`).execute(trx);
-  }
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Database } from '../../src/db/connect.js';
 import type { Role } from '../../src/db/schema.js';
 import { createAlert, type NewAlert } from '../../src/alerts/create.js';
 import { continueFanOut } from '../../src/alerts/fanout.js';
+import type { OtherChannels } from '../../src/outbox/write.js';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const SIGNATURE_SECRET = 'signature-secret-for-tests';
@@ -62,7 +63,7 @@ export async function addMembers(db: Database, specs: MemberSpec[]): Promise<num
  * broadcast larger than its first batch, as the server's fan-out worker would at once
  * (src/alerts/fanout.ts); false leaves that to a running server or instance.
  */
-export async function raiseAlert(db: Database, now: Date, a: Partial<NewAlert> = {}, opts: { fanOut?: boolean } = {}): Promise<number> {
+export async function raiseAlert(db: Database, now: Date, a: Partial<NewAlert> = {}, opts: { fanOut?: boolean; channels?: OtherChannels } = {}): Promise<number> {
   const created = await db.transaction().execute((trx) =>
     createAlert(
       trx,
@@ -76,6 +77,7 @@ export async function raiseAlert(db: Database, now: Date, a: Partial<NewAlert> =
         ...a,
       },
       now,
+      opts.channels,
     ),
   );
   if (opts.fanOut !== false) while ((await continueFanOut(db, now)) !== null);

@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import type { Database } from '../src/db/connect.js';
 import { signVonageParams } from '../src/providers/vonage-sms/signature.js';
 import { addMembers, markSent, memberSpecs, OUR_NUMBER, raiseAlert } from '../test/helpers/alert-fixtures.js';
-import { benchDatabase, fmt, pgbenchTps, timedAutocannon } from './helpers.js';
+import { benchDatabase, cpuPer, cpuSnapshot, fmt, pgbenchRun, timedAutocannon, type CpuSnapshot } from './helpers.js';
 import { BENCH_SECRET, startBenchServer } from './serve.js';
 
 const MEMBERS = 1800;
@@ -75,7 +75,8 @@ async function acked(db: Database, alerts: number[]): Promise<number> {
  * notifying transaction holds a cluster-wide lock through its commit, so such commits queue).
  */
 function ackShaped(url: string, alert: number, opts: { reply?: boolean; notify?: boolean } = {}): number | string {
-  return pgbenchTps(url, [
+  const before = cpuSnapshot();
+  const r = pgbenchRun(url, [
     `\\set m random(1, ${MEMBERS})`,
     'BEGIN;',
     `INSERT INTO inbound_messages (message_id, msisdn, text, type, outcome) VALUES (gen_random_uuid()::text, '447400101000', 'ACK ${alert}', 'text', 'processed');`,
@@ -87,7 +88,15 @@ function ackShaped(url: string, alert: number, opts: { reply?: boolean; notify?:
     'END;',
     '',
   ].join('\n'), CONNECTIONS);
+  if (typeof r === 'string') return r;
+  const cpu = cpuPer(before, cpuSnapshot(), r.transactions);
+  cpuLines.push(`CPU per pgbench transaction (${opts.reply ? 'insert+update+reply' : opts.notify ? 'insert+update+notify' : 'insert+update'}): PostgreSQL ${fmt(cpu.postgres, 3)} ms, pgbench ${fmt(cpu.children, 3)} ms`);
+  return r.tps;
 }
+
+const cpuLines: string[] = [];
+const cpuLine = (label: string, c: CpuSnapshot) =>
+  `CPU per ${label}: server ${fmt(c.server, 3)} ms, PostgreSQL ${fmt(c.postgres, 3)} ms, load generator ${fmt(c.self, 3)} ms, total ${fmt(c.server + c.postgres + c.self, 3)} ms (2 cores: ${fmt(2000 / (c.server + c.postgres + c.self), 0)}/s at most)`;
 
 async function main(): Promise<void> {
   const { db, url, close } = await benchDatabase(5);
@@ -112,7 +121,9 @@ async function main(): Promise<void> {
     await load('warm-up', server.port, CONNECTIONS, warmup);
     burstRps = (await load('burst', server.port, BURST_CONNECTIONS, burst)).rps;
     console.log(`burst acknowledged: ${fmt(await acked(db, [first]))} of ${fmt(MEMBERS)} members`);
+    const before = cpuSnapshot(server.pid);
     sustainedRps = (await load('sustained', server.port, CONNECTIONS, sustained)).rps;
+    cpuLines.push(cpuLine('sustained ACK', cpuPer(before, cpuSnapshot(server.pid), sustained.length)));
     console.log(`sustained acknowledged: ${fmt(await acked(db, rest))} of ${fmt(sustained.length)}`);
     const steadyRun = await load(`at ${RATE}/s`, server.port, CONNECTIONS, steady, RATE);
     console.log(`ACK latency at ${RATE}/s p99: ${fmt(steadyRun.p99)} ms (target < 50 ms, ratio ${fmt(steadyRun.p99 / 50, 2)})`);
@@ -138,6 +149,8 @@ async function main(): Promise<void> {
       console.log(`ratio sustained ACK / pgbench with notify: ${fmt((100 * sustainedRps) / withNotify)} %`);
     }
   }
+  // Where the CPU goes: what bounds the ratio on a 2-core machine.
+  for (const l of cpuLines) console.log(l);
   await close();
 }
 

@@ -31,6 +31,12 @@ export function findPgbench(): string | undefined {
 
 /** Transactions/s of pgbench running `script` (pgbench syntax) for 10 s, or why it could not run. */
 export function pgbenchTps(url: string, script: string, clients: number): number | string {
+  const r = pgbenchRun(url, script, clients);
+  return typeof r === 'string' ? r : r.tps;
+}
+
+/** pgbench's transactions/s and transactions processed (10 s of `script`), or why it could not run. */
+export function pgbenchRun(url: string, script: string, clients: number): { tps: number; transactions: number } | string {
   const pgbench = findPgbench();
   if (!pgbench) return 'not found (install postgresql-client)';
   const dir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-pgbench-'));
@@ -39,7 +45,8 @@ export function pgbenchTps(url: string, script: string, clients: number): number
   try {
     const r = spawnSync(pgbench, ['-n', '-c', String(clients), '-j', '2', '-T', '10', '-f', file, url], { encoding: 'utf8' });
     const tps = Number(/tps = ([\d.]+)/.exec(r.stdout)?.[1]);
-    return r.status === 0 && Number.isFinite(tps) ? tps : `failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`;
+    const transactions = Number(/number of transactions actually processed: (\d+)/.exec(r.stdout)?.[1]);
+    return r.status === 0 && Number.isFinite(tps) ? { tps, transactions } : `failed (${(r.stderr || r.stdout).trim().split('\n').pop()})`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -77,4 +84,47 @@ export async function timedAutocannon(opts: autocannon.Options): Promise<{ resul
   }));
   const result = await autocannon({ ...opts, requests });
   return { result, seconds: (last - first) / 1000 };
+}
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime, stime, cutime, cstime of a process in seconds (Linux /proc), or undefined if it is gone. */
+function statTimes(pid: number | string): { own: number; children: number; comm: string; ppid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
+    const n = (field: number) => Number(f[field - 3]);
+    return { own: (n(14) + n(15)) / TICKS_PER_SECOND, children: (n(16) + n(17)) / TICKS_PER_SECOND, comm, ppid: n(4) };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuSnapshot {
+  /** The server process (bench/serve.ts). */
+  server: number;
+  /** Every PostgreSQL process, with the backends that have exited (their postmaster's children time). */
+  postgres: number;
+  /** This process (the load generator: autocannon runs here). */
+  self: number;
+  /** This process's exited children (pgbench, run with spawnSync). */
+  children: number;
+}
+
+/** CPU seconds used so far by the server, PostgreSQL, this process and its exited children. */
+export function cpuSnapshot(serverPid?: number): CpuSnapshot {
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((pid) => ({ pid: Number(pid), t: statTimes(pid) }));
+  const pg = procs.filter((p) => p.t?.comm === 'postgres');
+  const pgPids = new Set(pg.map((p) => p.pid));
+  // A postmaster is a postgres process whose parent is not one; it reaps its backends.
+  const postgres = pg.reduce((s, p) => s + p.t!.own + (pgPids.has(p.t!.ppid) ? 0 : p.t!.children), 0);
+  const me = statTimes('self')!;
+  return { server: serverPid === undefined ? 0 : (statTimes(serverPid)?.own ?? 0), postgres, self: me.own, children: me.children };
+}
+
+/** CPU milliseconds per operation between two snapshots. */
+export function cpuPer(before: CpuSnapshot, after: CpuSnapshot, operations: number): CpuSnapshot {
+  const per = (k: keyof CpuSnapshot) => ((after[k] - before[k]) * 1000) / operations;
+  return { server: per('server'), postgres: per('postgres'), self: per('self'), children: per('children') };
 }

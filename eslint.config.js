@@ -27,22 +27,6 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
-    // TEMPORARY (issue 11): findings in tests, benches and scripts still to fix; then back to errors.
-    rules: {
-      '@typescript-eslint/no-unnecessary-type-assertion': 'warn',
-      '@typescript-eslint/unbound-method': 'warn',
-      '@typescript-eslint/no-misused-promises': 'warn',
-      '@typescript-eslint/no-unused-vars': 'warn',
-      '@typescript-eslint/no-unsafe-member-access': 'warn',
-      '@typescript-eslint/no-unsafe-argument': 'warn',
-      '@typescript-eslint/no-base-to-string': 'warn',
-      '@typescript-eslint/no-floating-promises': 'warn',
-      '@typescript-eslint/return-await': 'warn',
-      'no-useless-escape': 'warn',
-    },
-  },
-  {
     // Browser code (src/web/public): type-checked by tsc (// @ts-check, DOM types), so no-undef is tsc's job.
     files: ['src/web/public/**/*.js'],
     extends: [js.configs.recommended],

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { benchDatabase, fmt, percentile } from './helpers.js';
 import { createAlert } from '../src/alerts/create.js';
 import { continueFanOut } from '../src/alerts/fanout.js';
-import { alertCoverage } from '../src/alerts/coverage.js';
+import { alertCoverage, type CoverageSummary } from '../src/alerts/coverage.js';
 import { sweepEscalations } from '../src/alerts/escalation.js';
 
 const ORGS = 2000;
@@ -33,7 +33,7 @@ try {
   await sql`ANALYZE deliveries`.execute(db);
 
   const times: number[] = [];
-  let summary;
+  let summary: CoverageSummary | undefined;
   for (let i = 0; i < 30; i++) {
     const s = performance.now();
     summary = (await alertCoverage(db, alert.number))!.summary;

@@ -36,5 +36,5 @@ export async function generateOpenApi(): Promise<string> {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const text = await generateOpenApi();
   await fs.writeFile(OPENAPI_FILE, text);
-  console.log(`wrote ${path.relative(process.cwd(), OPENAPI_FILE)} (${Object.keys(JSON.parse(text).paths).length} paths)`);
+  console.log(`wrote ${path.relative(process.cwd(), OPENAPI_FILE)} (${Object.keys((JSON.parse(text) as Spec).paths ?? {}).length} paths)`);
 }

@@ -31,7 +31,7 @@ t.test('good rows are added; the same file again changes nothing', async (t) => 
   const { upload, members } = await setup(t);
   const first = await upload(GOOD);
   t.equal(first.statusCode, 200);
-  const r = first.json() as ImportReport;
+  const r = first.json<ImportReport>();
   t.match(r, { added: 3, updated: 0, unchanged: 0, rejected: 0 });
   t.same(r.rows.map((x) => [x.row, x.outcome, x.phone]), [
     [2, 'added', '+447700900123'], [3, 'added', '+447700900124'], [4, 'added', '+447700900125'],
@@ -44,7 +44,7 @@ t.test('good rows are added; the same file again changes nothing', async (t) => 
   ]);
   t.same(r.rows.map((x) => x.id), rows.map((m) => m.id));
 
-  const again = (await upload(GOOD)).json() as ImportReport;
+  const again = (await upload(GOOD)).json<ImportReport>();
   t.match(again, { added: 0, updated: 0, unchanged: 3, rejected: 0 });
   t.same(again.rows.map((x) => x.id), rows.map((m) => m.id), 'unchanged rows still name their member');
   t.same((await members()).map((m) => m.updated_at), rows.map((m) => m.updated_at), 'not even updated_at moves');
@@ -60,14 +60,14 @@ t.test('same phone in another format updates; opted_out is never touched by an i
     '"Okafor, Chris",07700-900-124,chris@southtown.nhs.uk,Southtown ICB,member,',
     'New Person,07700900126,,Westbury,member,',
   ].join('\n');
-  const r = (await upload(csv)).json() as ImportReport;
+  const r = (await upload(csv)).json<ImportReport>();
   t.match(r, { added: 1, updated: 2, unchanged: 0, rejected: 0 });
   const rows = await members();
   t.equal(rows.length, 4, 'never a duplicate');
   t.match(rows[0], { forum_username: 'jane_s' });
   t.match(rows[1], { email: 'chris@southtown.nhs.uk', opted_out: true }, 'still opted out');
   // A file without forum_username leaves the usernames alone.
-  const r2 = (await upload(GOOD)).json() as ImportReport;
+  const r2 = (await upload(GOOD)).json<ImportReport>();
   t.match(r2, { updated: 1, unchanged: 2 }, 'only Chris changed back (email)');
   t.equal((await members())[0]!.forum_username, 'jane_s');
 });
@@ -95,7 +95,7 @@ t.test('bad rows are rejected with their row and reason; the good ones are saved
   ].join('\n');
   const res = await upload(csv);
   t.equal(res.statusCode, 200);
-  const r = res.json() as ImportReport;
+  const r = res.json<ImportReport>();
   t.match(r, { added: 3, rejected: 11 });
   const byRow = Object.fromEntries(r.rows.map((x) => [x.row, x]));
   t.match(byRow[2], { outcome: 'added' });
@@ -147,14 +147,14 @@ t.test('5,000 rows in one import, then again: all unchanged', async (t) => {
     lines.push(`Member ${i},${phone},m${i}@example.nhs.uk,Trust ${i % 40},${i % 100 === 0 ? 'admin' : 'member'}`);
   }
   const csv = lines.join('\n');
-  const first = (await upload(csv)).json() as ImportReport;
+  const first = (await upload(csv)).json<ImportReport>();
   t.match(first, { added: 5000, updated: 0, unchanged: 0, rejected: 0 });
   t.equal(first.rows.length, 5000);
   const rows = await members();
   t.equal(rows.length, 5000);
   t.equal(rows.filter((m) => m.role === 'admin').length, 50);
   t.match(rows[4999], { name: 'Member 4999', phone: '+447400104999' });
-  const again = (await upload(csv)).json() as ImportReport;
+  const again = (await upload(csv)).json<ImportReport>();
   t.match(again, { added: 0, updated: 0, unchanged: 5000, rejected: 0 });
   t.equal((await members()).length, 5000);
 });
@@ -185,7 +185,7 @@ t.test('spreadsheet exports as Excel writes them: Windows-1252, UTF-8 with BOM, 
 
 t.test('an unclosed quote names the row it opened on; semicolon and tab files are told what to do', async (t) => {
   const { upload, members } = await setup(t);
-  const unclosed = (await upload('name,phone,email,organisation,role\nA,07700900301,,,\n"B,07700900302,,,\nC,07700900303,,,\nD,07700900304,,,\n')).json() as ImportReport;
+  const unclosed = (await upload('name,phone,email,organisation,role\nA,07700900301,,,\n"B,07700900302,,,\nC,07700900303,,,\nD,07700900304,,,\n')).json<ImportReport>();
   t.match(unclosed, { added: 1, rejected: 1 });
   t.match(unclosed.rows[1], { row: 3, outcome: 'rejected', reason: /quote \("\) that is never closed, so this row and the 2 lines after it could not be read/ });
   t.same((await members()).map((m) => m.name), ['A'], 'the rows before it are saved');

@@ -69,7 +69,7 @@ t.test('the code opens a session that works on the admin API; wrong, expired, re
   t.match(w1.json().message, /wrong or has expired/);
   const ok = await verify(admin, code!);
   t.equal(ok.statusCode, 200, 'the right code after one wrong one');
-  const session = ok.json() as { token: string; expiresAt: string; name: string };
+  const session = ok.json<{ token: string; expiresAt: string; name: string }>();
   t.equal(session.name, specs[0]!.name);
   t.equal(session.expiresAt, new Date(T0.getTime() + 12 * 3_600_000).toISOString(), 'a 12-hour session');
   const auth = { authorization: `Bearer ${session.token}` };
@@ -113,7 +113,7 @@ t.test('sessions: listed, revoked (stops at once), signed out; a demoted admin l
     await askCode(phone);
     const codes = await codesTexted(db, phone);
     const r = await verify(phone, codes.at(-1)!);
-    return { authorization: `Bearer ${(r.json() as { token: string }).token}` };
+    return { authorization: `Bearer ${r.json<{ token: string }>().token}` };
   };
   const a = await signIn(specs[0]!.phone);
   const b = await signIn(specs[1]!.phone);
@@ -137,7 +137,7 @@ t.test('the audit log: each change with the signed-in admin (or the admin token)
   const { db, app, specs, adminId, memberId, askCode, verify } = await setup(t);
   await askCode(specs[0]!.phone);
   const [code] = await codesTexted(db, specs[0]!.phone);
-  const session = { authorization: `Bearer ${((await verify(specs[0]!.phone, code!)).json() as { token: string }).token}` };
+  const session = { authorization: `Bearer ${(await verify(specs[0]!.phone, code!)).json<{ token: string }>().token}` };
 
   t.equal((await app.inject({ method: 'PATCH', url: `/api/members/${memberId}`, headers: session, payload: { organisation: 'Eastfield Trust' } })).statusCode, 200);
   t.equal((await app.inject({ method: 'POST', url: '/api/exercise', headers: bearer, payload: { on: true } })).statusCode, 200);
@@ -149,7 +149,7 @@ t.test('the audit log: each change with the signed-in admin (or the admin token)
 
   const log = await app.inject({ method: 'GET', url: '/api/audit', headers: session });
   t.equal(log.statusCode, 200);
-  const { total, entries } = log.json() as { total: number; entries: { actor: string; actorMemberId: number | null; action: string; target: string | null; details: unknown }[] };
+  const { total, entries } = log.json<{ total: number; entries: { actor: string; actorMemberId: number | null; action: string; target: string | null; details: unknown }[] }>();
   t.equal(total, 2, 'two changes, no read, no refusal');
   t.match(entries[0], { actor: 'admin token', actorMemberId: null, action: 'POST /api/exercise', details: { on: true } });
   t.match(entries[1], { actor: specs[0]!.name, actorMemberId: adminId, action: 'PATCH /api/members/:id', target: JSON.stringify({ id: String(memberId) }), details: { organisation: 'Eastfield Trust' } });

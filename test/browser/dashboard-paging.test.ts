@@ -33,7 +33,7 @@ t.test('dashboard pages through the non-responders', async (t) => {
   t.teardown(() => app.close());
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const apiPage = async (offset: number) =>
-    ((await app.inject({ url: `/api/alerts/${n}/recipients?state=unacknowledged&limit=100&offset=${offset}`, headers: bearer })).json() as { recipients: { memberId: number }[] }).recipients.map((r) => String(r.memberId));
+    (await app.inject({ url: `/api/alerts/${n}/recipients?state=unacknowledged&limit=100&offset=${offset}`, headers: bearer })).json<{ recipients: { memberId: number }[] }>().recipients.map((r) => String(r.memberId));
 
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'batsignal-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
@@ -90,7 +90,7 @@ t.test('dashboard pages through the non-responders', async (t) => {
 
   // The members opted out of texts, most recent first, 100 a page, as GET /api/opt-outs pages them.
   const optOutPage = async (offset: number) =>
-    ((await app.inject({ url: `/api/opt-outs?limit=100&offset=${offset}`, headers: bearer })).json() as { members: { memberId: number }[] }).members.map((m) => String(m.memberId));
+    (await app.inject({ url: `/api/opt-outs?limit=100&offset=${offset}`, headers: bearer })).json<{ members: { memberId: number }[] }>().members.map((m) => String(m.memberId));
   const optShown = () => page.$$eval('#optout-body tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.member ?? ''));
   t.equal(await page.textContent('#optout-title'), 'Opted out of alert texts (130)');
   t.same(await optShown(), await optOutPage(0), 'opt-outs page 1: the API\'s first 100');

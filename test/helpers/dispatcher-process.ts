@@ -42,7 +42,7 @@ export function spawnInstance(env: Record<string, string>, nodeArgs: readonly st
       const check = () => {
         const m = out.match(re);
         if (m) {
-          child.stdout!.off('data', onData);
+          child.stdout.off('data', onData);
           resolve(m);
         }
       };
@@ -50,7 +50,7 @@ export function spawnInstance(env: Record<string, string>, nodeArgs: readonly st
         out += d.toString();
         check();
       };
-      child.stdout!.on('data', onData);
+      child.stdout.on('data', onData);
       check();
       void exited.then((code) => reject(new Error(`instance exited (${code}) before printing ${re}`)));
     });
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   // As src/workers.ts does: a broadcast beyond its first batch is written by the fan-out worker.
   const fanout = startFanOutWorker({ db, clock: () => new Date(), outboxSignal }, log);
   console.log(`ready ${(app.server.address() as { port: number }).port}`);
-  process.once('SIGTERM', async () => {
+  const stop = async () => {
     await fanout.stop();
     await outbox.stop();
     const s = outbox.dispatchers[0]!.stats();
@@ -126,6 +126,12 @@ async function main(): Promise<void> {
     await app.close();
     await db.destroy();
     process.exit(0);
+  };
+  process.once('SIGTERM', () => {
+    stop().catch((err) => {
+      console.error(`[${name}] stop failed:`, err);
+      process.exit(1);
+    });
   });
 }
 

@@ -121,7 +121,7 @@ export async function startBaseServer(port: number | undefined, handle: (req: ht
     hanging,
     later,
     post(url, headers, body, retries = 100, retryMs = 200) {
-      return new Promise<number>((resolve) => {
+      return new Promise<number>((resolve, reject) => {
         const attempt = (n: number) => {
           if (closed) return resolve(0);
           // A signed body may be made afresh for each attempt (a new token, as the real services do).
@@ -131,7 +131,8 @@ export async function startBaseServer(port: number | undefined, handle: (req: ht
             .then((status) => {
               if ((status < 200 || status > 299) && n < retries) return later(retryMs, () => attempt(n + 1));
               resolve(status);
-            });
+            })
+            .catch(reject);
         };
         attempt(0);
       });

@@ -162,9 +162,9 @@ export async function startTwilioStandin(opts: TwilioStandinOptions = {}): Promi
       const form = twilioForm(url, authToken, params, o.signUrl ?? url);
       return base.post(url, form.headers, form.body, o.retries ?? 0);
     },
-    setUnreachable: base.setUnreachable,
+    setUnreachable: (on: boolean) => base.setUnreachable(on),
     waitFor: (pred: () => boolean, timeoutMs?: number) => waitFor(pred, 'twilio stand-in', timeoutMs),
-    close: base.close,
+    close: () => base.close(),
   } satisfies TwilioStandin);
   return standin;
 }

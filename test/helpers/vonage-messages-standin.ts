@@ -168,7 +168,7 @@ export async function startVonageMessagesStandin(opts: MessagesStandinOptions = 
     } catch {
       return problem(res, 400, 'Bad Request', 'The request body is not JSON');
     }
-    const s = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : '');
+    const s = (k: string) => (typeof p[k] === 'string' ? p[k] : '');
     const r: SendRequest = { to: s('to'), from: s('from'), text: s('text'), clientRef: s('client_ref') || undefined, outcome: 'accepted', id: undefined, at: Date.now() };
     requests.push(r);
     if (!checkBearer(req.headers.authorization, publicKey, applicationId)) return (r.outcome = 'unauthorized'), problem(res, 401, 'Unauthorized', 'You did not provide correct credentials.');
@@ -201,9 +201,9 @@ export async function startVonageMessagesStandin(opts: MessagesStandinOptions = 
       const payload = messagesInboundBody(from, number, text, o.uuid);
       return base.post(url, {}, () => signedMessagesPost(signatureSecret, payload, { apiKey, applicationId }), 0);
     },
-    setUnreachable: base.setUnreachable,
+    setUnreachable: (on: boolean) => base.setUnreachable(on),
     waitFor: (pred: () => boolean, timeoutMs?: number) => waitFor(pred, 'vonage messages stand-in', timeoutMs),
-    close: base.close,
+    close: () => base.close(),
   } satisfies MessagesStandin);
   return standin;
 }

@@ -169,7 +169,8 @@ export async function startVonageStandin(opts: StandinOptions = {}): Promise<Von
         const body = new URLSearchParams(params).toString();
         const post = (attempt: number) => {
           if (closed) return;
-          fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
+          // Fire and forget, as Vonage posts receipts: the outcome is recorded in receiptsSent.
+          void fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body })
             .then(async (res) => {
               await res.arrayBuffer();
               return res.status;
@@ -218,6 +219,9 @@ export async function startVonageStandin(opts: StandinOptions = {}): Promise<Von
     return { outcome: 'accepted', status: '0' };
   }
 
+  /** A request field as the record keeps it: a string as sent, anything else (a JSON number, object…) as its JSON, absent as ''. */
+  const asText = (v: unknown): string => (typeof v === 'string' ? v : v == null ? '' : JSON.stringify(v));
+
   function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string) {
     let p: Record<string, unknown>;
     try {
@@ -228,7 +232,7 @@ export async function startVonageStandin(opts: StandinOptions = {}): Promise<Von
     const d = decide(p, req.headers.authorization);
     const text = typeof p.text === 'string' ? p.text : '';
     const r: SmsRequest = {
-      to: String(p.to ?? ''), from: String(p.from ?? ''), text, type: typeof p.type === 'string' ? p.type : 'text',
+      to: asText(p.to), from: asText(p.from), text, type: typeof p.type === 'string' ? p.type : 'text',
       clientRef: typeof p['client-ref'] === 'string' ? p['client-ref'] : undefined,
       callback: typeof p.callback === 'string' ? p.callback : undefined, outcome: d.outcome, messageIds: [], at: Date.now(),
     };
@@ -374,7 +378,7 @@ export async function startVonageStandinProcess(opts: Omit<StandinOptions, 'rece
 
 if (process.argv.includes('--child') && process.send) {
   let s: VonageStandin | undefined;
-  process.on('message', async (m: { type: string; opts?: StandinOptions; prefix?: string; since?: number }) => {
+  const onMessage = async (m: { type: string; opts?: StandinOptions; prefix?: string; since?: number }) => {
     if (m.type === 'start') {
       s = await startVonageStandin(m.opts);
       process.send!({ type: 'ready', url: s.url, apiKey: s.apiKey, apiSecret: s.apiSecret });
@@ -388,6 +392,12 @@ if (process.argv.includes('--child') && process.send) {
       s.requests.length = 0;
       process.send!({ type: 'reset' });
     }
+  };
+  process.on('message', (m: Parameters<typeof onMessage>[0]) => {
+    onMessage(m).catch((err) => {
+      console.error('vonage stand-in process failed:', err);
+      process.exit(1);
+    });
   });
   process.on('disconnect', () => process.exit(0));
   process.on('SIGTERM', () => process.exit(0)); // exits normally, so a --cpu-prof profile is written

@@ -2,8 +2,11 @@
 // PATCH or DELETE by an admin token or a signed-in admin that succeeded) is recorded with who,
 // what (method and route pattern), which (the route's parameters), when and a summary of the body.
 // One hook for every route, so a new admin route is audited without remembering to. The row is
-// written when the answer has gone, after the change committed: a crash in that moment loses the
-// line, never the change (the change's own tables say what it did; kept as a known trade-off).
+// written after the change committed and before the answer is sent (onSend), so whoever got the 200
+// finds the line in the log: written after the answer (onResponse), a read straight after it missed
+// the line on a loaded CI machine (test/browser/signin.test.ts). A crash between the change's commit
+// and this write loses the line, never the change (the change's own tables say what it did; a
+// known trade-off, against a transaction shared with every admin route's own).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/connect.js';
 import type { Clock } from '../clock.js';
@@ -39,7 +42,11 @@ function actorOf(req: FastifyRequest): { actor: string; memberId: number | null 
  */
 export function installAuditLog(app: FastifyInstance, deps: { db: Database; clock: Clock }): void {
   app.decorateRequest('actor', null);
-  const audit = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  const audit = async (req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    await record(req, reply);
+    return payload;
+  };
+  const record = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (!CHANGES.has(req.method) || reply.statusCode >= 400) return;
     const route = req.routeOptions.url;
     if (route === undefined || NOT_AUDITED.test(route)) return;
@@ -58,7 +65,7 @@ export function installAuditLog(app: FastifyInstance, deps: { db: Database; cloc
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     if (!methods.some((m) => CHANGES.has(m)) || route.url.startsWith(NOT_AUDITED_PREFIX) || NOT_AUDITED.test(route.url)) return;
-    const own = route.onResponse;
-    route.onResponse = own === undefined ? [audit] : Array.isArray(own) ? [...own, audit] : [own, audit];
+    const own = route.onSend;
+    route.onSend = own === undefined ? [audit] : Array.isArray(own) ? [...own, audit] : [own, audit];
   });
 }

@@ -1,6 +1,6 @@
 // Exactly-once for inbound texts: a per-sender lock, then messageId as the primary key.
 import { sql } from 'kysely';
-import type { Database, Tx } from '../db/connect.js';
+import { DEFERRED, type Database, type Tx } from '../db/connect.js';
 import type { InboundOutcome } from '../db/schema.js';
 import type { InboundSms } from './message.js';
 
@@ -13,40 +13,32 @@ export async function lockSender(trx: Tx, msisdn: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${'inbound:' + msisdn}, 0))`.execute(trx);
 }
 
-// A sender key as a SQL literal needs no escaping when it is made of these (senderKey(): digits, or
-// an alphanumeric sender id); anything else takes the parameterised lock, one round trip more.
-const PLAIN_KEY = /^[A-Za-z0-9 +_.-]{1,64}$/;
-
 /**
- * Runs `fn` in a transaction that holds this sender's lock (lockSender) from its first statement:
- * BEGIN and the lock go to PostgreSQL as one simple-protocol query (two statements, one round trip;
- * the lock is still a statement of its own, so what follows it takes its snapshot after the wait).
- * Every statement is a socket write and a wake-up on this machine: an ACK was 7 round trips with
- * BEGIN and the lock apart, 6 with them together (scratch/count.ts, pg.Client.query counted).
- * Commits when `fn` returns, rolls back (and rethrows) when it throws, as db.transaction() does.
+ * Runs `fn` in a transaction that holds this sender's lock (lockSender) from its first statement.
+ * BEGIN and the lock are DEFERRED (src/db/connect.ts): they go to PostgreSQL with fn's first
+ * statement, in one round trip, each statement still on its own (the one after the lock takes its
+ * snapshot once the lock is held). fn's last DEFERRED statement (a reply) goes with COMMIT. An ACK
+ * was 7 round trips with BEGIN and the lock apart, 4 with BEGIN and the lock as one simple query and
+ * its reply apart from COMMIT, 2 now (test/ack-intake.test.ts counts them).
+ * Commits when `fn` returns, rolls back (and rethrows) when it or the COMMIT throws, as db.transaction() does.
  */
 export async function inSenderTransaction<T>(db: Database, msisdn: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
-  const key = 'inbound:' + msisdn;
   return db.connection().execute(async (conn) => {
     // A Kysely bound to one connection inside BEGIN ... COMMIT is what Transaction is; the type
     // only also forbids nesting (nothing here nests).
     const trx = conn as unknown as Tx;
-    let result: T;
     try {
-      if (PLAIN_KEY.test(msisdn)) {
-        await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(hashtextextended('${key}', 0))`).execute(conn);
-      } else {
-        await sql.raw('BEGIN').execute(conn);
-        await lockSender(trx, msisdn);
-      }
-      result = await fn(trx);
+      await sql.raw(`${DEFERRED} BEGIN`).execute(conn);
+      await sql`${sql.raw(DEFERRED)} SELECT pg_advisory_xact_lock(hashtextextended(${'inbound:' + msisdn}, 0))`.execute(conn);
+      const result = await fn(trx);
+      // A deferred statement that fails fails the COMMIT it goes with: the catch rolls back.
+      await sql.raw('COMMIT').execute(conn);
+      return result;
     } catch (err) {
       // Also when the lock failed after BEGIN: the connection goes back to the pool outside a transaction.
       await sql.raw('ROLLBACK').execute(conn).catch(() => {});
       throw err;
     }
-    await sql.raw('COMMIT').execute(conn);
-    return result;
   });
 }
 

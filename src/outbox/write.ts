@@ -3,7 +3,7 @@
 // the alert's own transaction: they exist exactly when the alert does. Each channel has its own
 // dispatcher loop, so a forum or mail server that is slow or down never holds up the texts.
 import { sql, type RawBuilder } from 'kysely';
-import { PREPARED, type Tx } from '../db/connect.js';
+import { DEFERRED, PREPARED, type Tx } from '../db/connect.js';
 import type { Alert, OutboxKind } from '../db/schema.js';
 import type { Config } from '../config.js';
 import { forumExternalId, installId } from '../db/install-id.js';
@@ -66,6 +66,18 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[], now: Dat
     .returning('id')
     .execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * One reply in the caller's transaction, DEFERRED (src/db/connect.ts): the insert goes to
+ * PostgreSQL with the transaction's next statement, usually its COMMIT, in one round trip. For the
+ * texts nobody needs the id of: a member's replies, a stranger's. Prepared, as enqueueSms's one row.
+ */
+export async function enqueueReply(trx: Tx, m: OutgoingSms, now: Date): Promise<void> {
+  await sql`${sql.raw(DEFERRED)} ${sql.raw(PREPARED)}
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
+      VALUES ('sms', ${m.kind}, ${m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST)}, ${m.alertNumber ?? null}, ${m.memberId},
+              ${m.to}, ${m.body}, NULL, ${now}, ${now})`.execute(trx);
 }
 
 /** Kinds of texts sent to many members at once, at broadcast priority. */

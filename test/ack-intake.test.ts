@@ -154,3 +154,39 @@ t.test('a prepared statement: the second ACK on a connection skips the parse, an
   const named = await one.connection().execute((c) => sql<{ name: string }>`SELECT name FROM pg_prepared_statements`.execute(c));
   t.ok(named.rows.some((r) => r.name.startsWith('batsignal_')), 'the intake is a named prepared statement on its connection');
 });
+
+t.test('a deferred statement that fails fails its batch: the webhook rolls back whole, and the connection is clean after', async (t) => {
+  const { db, url } = await freshDatabase(t);
+  const [, bob] = await insertMembers(db, [{ name: 'Jane Smith' }, { name: 'Bob Jones' }]);
+  const n = await raiseAlert(db, min(0));
+  const one = connect(url, 1);
+  t.teardown(() => one.destroy());
+  const sms = (id: string, text: string) => ({ messageId: id, msisdn: bob!.phone.slice(1), to: config.batsignalNumber, text, type: 'text' as const, concat: undefined });
+  // Warm the connection (prepared statements parsed), so what follows goes in batches.
+  t.equal((await receiveInbound({ config, db: one, converse }, sms('WARM-1', 'HELP'), min(1))).outcome, 'processed');
+
+  // The reply's insert fails at COMMIT time (it travels with COMMIT): nothing of the ACK remains.
+  await sql`CREATE FUNCTION refuse_reply() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no replies today'; END $$`.execute(db);
+  await sql`CREATE TRIGGER refuse_reply BEFORE INSERT ON outbox FOR EACH ROW WHEN (NEW.kind = 'reply') EXECUTE FUNCTION refuse_reply()`.execute(db);
+  await t.rejects(receiveInbound({ config, db: one, converse }, sms('FAIL-1', `ACK ${n}`), min(2)), /no replies today/);
+  const acked = await db.selectFrom('deliveries').select('acked_at').where('alert_number', '=', n).where('member_id', '=', bob!.id).executeTakeFirstOrThrow();
+  t.equal(acked.acked_at, null, 'the ACK rolled back with its reply');
+  t.equal(await db.selectFrom('inbound_messages').select('message_id').where('message_id', '=', 'FAIL-1').executeTakeFirst(), undefined, 'not marked seen: the retry will bring it again');
+
+  // The same connection: not left in an aborted transaction, nothing left waiting on it.
+  await sql`DROP TRIGGER refuse_reply ON outbox`.execute(db);
+  const again = await receiveInbound({ config, db: one, converse }, sms('FAIL-1', `ACK ${n}`), min(3));
+  t.equal(again.outcome, 'processed', 'the retry is processed');
+  t.ok((await db.selectFrom('deliveries').select('acked_at').where('alert_number', '=', n).where('member_id', '=', bob!.id).executeTakeFirstOrThrow()).acked_at);
+  const state = await one.connection().execute((c) => sql<{ s: string }>`SELECT 'idle' AS s`.execute(c));
+  t.equal(state.rows[0]!.s, 'idle');
+
+  // A statement of the first batch failing (the intake's insert) also rolls back, and the connection is clean.
+  await sql`CREATE FUNCTION refuse_text() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no texts today'; END $$`.execute(db);
+  await sql`CREATE TRIGGER refuse_text BEFORE INSERT ON inbound_messages FOR EACH ROW EXECUTE FUNCTION refuse_text()`.execute(db);
+  await t.rejects(receiveInbound({ config, db: one, converse }, sms('FAIL-2', 'HELP'), min(4)), /no texts today/);
+  await sql`DROP TRIGGER refuse_text ON inbound_messages`.execute(db);
+  t.equal((await receiveInbound({ config, db: one, converse }, sms('FAIL-2', 'HELP'), min(5))).outcome, 'processed');
+  const helps = await db.selectFrom('outbox').select('body').where('kind', '=', 'reply').orderBy('id').execute();
+  t.equal(helps.length, 3, 'HELP, the ACK retried, HELP retried: one reply each, none from the failures');
+});

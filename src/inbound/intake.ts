@@ -3,7 +3,8 @@
 // waited for the lock could miss what the previous holder committed). One round trip answers:
 // does this sender have a timed-out multipart text to read first, who is it, is it over the loop
 // cap, and stores the text with its outcome unless that messageId was seen (exactly once).
-// Was five statements (stale check, member, loop count, insert): 9 round trips an ACK, now 6.
+// Was five statements (stale check, member, loop count, insert): 9 round trips an ACK, then 6. The
+// lock is still its own statement, but it travels with this one (DEFERRED, src/db/connect.ts).
 // It also reads the member's conversation state, which every command but ACK <n>, STATUS, STOP,
 // START and JOIN needs next.
 import { sql } from 'kysely';

@@ -91,7 +91,6 @@ interface PgConnection {
   sync(): void;
 }
 
-const EMPTY_RESULT = { command: 'DEFERRED', rowCount: 0, rows: [], fields: [] };
 const ROLLBACK = /^\s*rollback\s*;?\s*$/i;
 
 /** The waiting statements with the one that sends them: one round trip, or one each if a prepared one is new here. */
@@ -127,7 +126,7 @@ PreparingClient.prototype.query = function (this: PreparingClient, config: unkno
   const s: Statement = { text: config, values: Array.isArray(values) ? (values as unknown[]) : [], name: preparedName(config) };
   if (config.startsWith(DEFERRED)) {
     this.pending.push(s);
-    return Promise.resolve(EMPTY_RESULT);
+    return Promise.resolve({ command: 'DEFERRED', rowCount: 0, rows: [], fields: [] });
   }
   if (this.pending.length === 0) return sendOne(this, s);
   const batch = [...this.pending, s];

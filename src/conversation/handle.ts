@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { Tx } from '../db/connect.js';
 import type { Config } from '../config.js';
 import type { Member } from '../db/schema.js';
-import { enqueueReply, enqueueSms } from '../outbox/write.js';
+import { enqueueReplies } from '../outbox/write.js';
 import { audienceSize } from '../alerts/create.js';
 import { alertTarget } from '../alerts/followup.js';
 import { parseCommand, type Command } from './parse.js';
@@ -79,9 +79,7 @@ export async function converse(
   }
   const texts = [...result.replies];
   for (const effect of result.effects) texts.push(...(await executeEffect(trx, deps, member, effect, now, opts.ack)));
-  // One reply (the commonest: ACK, HELP, each step of a raise) goes with the COMMIT (enqueueReply).
-  if (texts.length === 1) await enqueueReply(trx, { memberId: member.id, to: member.phone, body: texts[0]!, kind: 'reply' }, now);
-  else await enqueueSms(trx, texts.map((body) => ({ memberId: member.id, to: member.phone, body, kind: 'reply' as const })), now);
+  await enqueueReplies(trx, texts.map((body) => ({ memberId: member.id, to: member.phone, body, kind: 'reply' as const })), now);
 }
 
 /**

@@ -131,6 +131,7 @@ PreparingClient.prototype.query = function (this: PreparingClient, config: unkno
   if (this.pending.length === 0) return sendOne(this, s);
   const batch = [...this.pending, s];
   this.pending = [];
+  // Nothing that waited matters after a ROLLBACK.
   return ROLLBACK.test(config) ? sendOne(this, s) : sendBatch(this, batch);
 } as typeof pg.Client.prototype.query;
 

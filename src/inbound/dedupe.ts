@@ -8,9 +8,10 @@ import type { InboundSms } from './message.js';
  * Serialises everything about one sender for the rest of the transaction, across instances:
  * two texts from one member are handled one after the other, in arrival order of the lock.
  * The key is a 64-bit hash of the msisdn; a collision only makes two senders wait for each other.
+ * `deferred`: sent with the transaction's next statement (DEFERRED, src/db/connect.ts).
  */
-export async function lockSender(trx: Tx, msisdn: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${'inbound:' + msisdn}, 0))`.execute(trx);
+export async function lockSender(trx: Tx, msisdn: string, opts: { deferred?: boolean } = {}): Promise<void> {
+  await sql`${sql.raw(opts.deferred ? DEFERRED : '')} SELECT pg_advisory_xact_lock(hashtextextended(${'inbound:' + msisdn}, 0))`.execute(trx);
 }
 
 /**
@@ -29,7 +30,7 @@ export async function inSenderTransaction<T>(db: Database, msisdn: string, fn: (
     const trx = conn as unknown as Tx;
     try {
       await sql.raw(`${DEFERRED} BEGIN`).execute(conn);
-      await sql`${sql.raw(DEFERRED)} SELECT pg_advisory_xact_lock(hashtextextended(${'inbound:' + msisdn}, 0))`.execute(conn);
+      await lockSender(trx, msisdn, { deferred: true });
       const result = await fn(trx);
       // A deferred statement that fails fails the COMMIT it goes with: the catch rolls back.
       await sql.raw('COMMIT').execute(conn);

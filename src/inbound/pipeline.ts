@@ -13,7 +13,7 @@ import { assembleIfComplete, MAX_TEXT_PARTS, takeStaleGroups, tooLongGroupSeen }
 import { replyToStranger } from './strangers.js';
 import { passesLoopCap, overInboundLimit } from './limits.js';
 import { afterCommit, noopMetrics, type Metrics, type PIPELINE_OUTCOMES } from '../metrics/registry.js';
-import { enqueueReply } from '../outbox/write.js';
+import { enqueueReplies } from '../outbox/write.js';
 import { replies } from '../conversation/replies.js';
 import type { AckResult } from '../alerts/ack.js';
 
@@ -152,7 +152,7 @@ async function refuseTooLong(trx: Tx, deps: PipelineDeps, sms: InboundSms, now: 
   const outcome: InboundOutcome = sender.kind === 'member' ? 'processed' : sender.kind === 'stranger' ? 'stranger' : 'ignored';
   if (!(await recordInbound(trx, { ...sms, text: '' }, outcome, now))) return { outcome: 'duplicate' };
   if (sender.kind === 'member') {
-    await enqueueReply(trx, { memberId: sender.member.id, to: sender.member.phone, body: replies.textTooLong(total, MAX_TEXT_PARTS), kind: 'reply' }, now);
+    await enqueueReplies(trx, [{ memberId: sender.member.id, to: sender.member.phone, body: replies.textTooLong(total, MAX_TEXT_PARTS), kind: 'reply' }], now);
     return { outcome: 'ignored', reason: 'too_long' };
   }
   if (sender.kind === 'stranger') await interpret(trx, deps, sender, '', now);

@@ -4,7 +4,7 @@
 // most that many texts an hour, and none of them goes ahead of an alert.
 import { sql } from 'kysely';
 import type { Tx } from '../db/connect.js';
-import { enqueueReply, PRIORITY_STRANGER } from '../outbox/write.js';
+import { enqueueReplies, PRIORITY_STRANGER } from '../outbox/write.js';
 
 export const STRANGER_REPLY = 'This number is for registered NHS Batsignal members only. Ask a Batsignal admin to register your number.';
 export const STRANGER_REPLY_INTERVAL_HOURS = 24;
@@ -28,6 +28,6 @@ export async function replyToStranger(trx: Tx, phone: string, now: Date, perHour
   await sql`
     INSERT INTO stranger_replies (phone, last_reply_at) VALUES (${phone}, ${now})
     ON CONFLICT (phone) DO UPDATE SET last_reply_at = EXCLUDED.last_reply_at`.execute(trx);
-  await enqueueReply(trx, { memberId: null, to: phone, body: STRANGER_REPLY, kind: 'reply', priority: PRIORITY_STRANGER }, now);
+  await enqueueReplies(trx, [{ memberId: null, to: phone, body: STRANGER_REPLY, kind: 'reply', priority: PRIORITY_STRANGER }], now);
   return 'replied';
 }

@@ -34,16 +34,7 @@ export interface OutgoingSms {
 export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[], now: Date): Promise<string[]> {
   if (msgs.length === 0) return [];
   if (msgs.length === 1) {
-    // One reply, the commonest write of every webhook (ACK, HELP, each step of a raise): prepared
-    // (src/db/connect.ts), as its planning costs more than the insert. PostgreSQL CPU per ACK
-    // (backends' /proc CPU over 5,400 ACKs): 0.85 ms with only the intake prepared, 0.66-0.70 ms
-    // with every statement of the ACK prepared.
-    const m = msgs[0]!;
-    const r = await sql<{ id: string }>`${sql.raw(PREPARED)}
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
-      VALUES ('sms', ${m.kind}, ${m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST)}, ${m.alertNumber ?? null}, ${m.memberId},
-              ${m.to}, ${m.body}, NULL, ${now}, ${now})
-      RETURNING id`.execute(trx);
+    const r = await sql<{ id: string }>`${sql.raw(PREPARED)} ${oneSms(msgs[0]!, now)} RETURNING id`.execute(trx);
     return r.rows.map((row) => row.id);
   }
   const rows = await trx
@@ -52,7 +43,7 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[], now: Dat
       msgs.map((m) => ({
         channel: 'sms' as const,
         kind: m.kind,
-        priority: m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST),
+        priority: priorityOf(m),
         alert_number: m.alertNumber ?? null,
         member_id: m.memberId,
         recipient: m.to,
@@ -69,16 +60,26 @@ export async function enqueueSms(trx: Tx, msgs: readonly OutgoingSms[], now: Dat
 }
 
 /**
- * One reply in the caller's transaction, DEFERRED (src/db/connect.ts): the insert goes to
- * PostgreSQL with the transaction's next statement, usually its COMMIT, in one round trip. For the
- * texts nobody needs the id of: a member's replies, a stranger's. Prepared, as enqueueSms's one row.
+ * Replies in the caller's transaction, for texts nobody needs the id of (a member's replies, a
+ * stranger's). One reply, the commonest write of every webhook (ACK, HELP, each step of a raise), is
+ * DEFERRED (src/db/connect.ts): its insert goes to PostgreSQL with the transaction's next statement,
+ * usually its COMMIT, in one round trip.
  */
-export async function enqueueReply(trx: Tx, m: OutgoingSms, now: Date): Promise<void> {
-  await sql`${sql.raw(DEFERRED)} ${sql.raw(PREPARED)}
-      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
-      VALUES ('sms', ${m.kind}, ${m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST)}, ${m.alertNumber ?? null}, ${m.memberId},
-              ${m.to}, ${m.body}, NULL, ${now}, ${now})`.execute(trx);
+export async function enqueueReplies(trx: Tx, msgs: readonly OutgoingSms[], now: Date): Promise<void> {
+  if (msgs.length === 1) await sql`${sql.raw(DEFERRED)} ${sql.raw(PREPARED)} ${oneSms(msgs[0]!, now)}`.execute(trx);
+  else await enqueueSms(trx, msgs, now);
 }
+
+const priorityOf = (m: OutgoingSms): number => m.priority ?? (m.kind === 'reply' ? PRIORITY_REPLY : PRIORITY_BROADCAST);
+
+/**
+ * One text's insert, with a fixed text for PREPARED (src/db/connect.ts): its planning costs more
+ * than the insert. PostgreSQL CPU per ACK (backends' /proc CPU over 5,400 ACKs): 0.85 ms with only
+ * the intake prepared, 0.66-0.70 ms with every statement of the ACK prepared.
+ */
+const oneSms = (m: OutgoingSms, now: Date) => sql`
+      INSERT INTO outbox (channel, kind, priority, alert_number, member_id, recipient, body, payload, created_at, next_attempt_at)
+      VALUES ('sms', ${m.kind}, ${priorityOf(m)}, ${m.alertNumber ?? null}, ${m.memberId}, ${m.to}, ${m.body}, NULL, ${now}, ${now})`;
 
 /** Kinds of texts sent to many members at once, at broadcast priority. */
 export type BroadcastKind = Exclude<OutboxKind, 'reply'>;

@@ -1,6 +1,7 @@
 // Admins sign in as themselves with a code texted to their phone (src/directory/signin.ts), and
 // every change made through the admin API is in the audit log with who made it (src/http/audit.ts).
 import t, { type Test } from 'tap';
+import { sql } from 'kysely';
 import { freshDatabase } from './helpers/db.js';
 import { addMembers, adminApp, bearer, memberSpecs } from './helpers/alert-fixtures.js';
 import { CODE_SENT } from '../src/directory/signin-routes.js';
@@ -159,6 +160,17 @@ t.test('the audit log: each change with the signed-in admin (or the admin token)
   t.match(csv.body, new RegExp(`,${specs[0]!.name},${adminId},PATCH /api/members/:id,`));
   t.equal((await app.inject({ method: 'GET', url: '/api/audit' })).statusCode, 401, 'admins only');
   t.equal((await app.inject({ method: 'GET', url: '/api/audit?limit=5000', headers: bearer })).statusCode, 400, 'limit capped');
+});
+
+t.test('the audit line is written before the answer: a slow audit write still precedes the 200', async (t) => {
+  const { db, app } = await setup(t);
+  // A slow disk under the audit log: written after the answer, the line was not there yet for a
+  // read made straight after the 200 (test/browser/signin.test.ts failed so on a loaded CI machine).
+  await sql`CREATE FUNCTION slow_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`.execute(db);
+  await sql`CREATE TRIGGER slow_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION slow_audit()`.execute(db);
+  t.equal((await app.inject({ method: 'POST', url: '/api/exercise', headers: bearer, payload: { on: true } })).statusCode, 200);
+  const log = await app.inject({ method: 'GET', url: '/api/audit', headers: bearer });
+  t.match(log.json<{ entries: unknown[] }>().entries, [{ actor: 'admin token', action: 'POST /api/exercise' }], 'the line is there for the next read');
 });
 
 t.test('auditDetails: secrets withheld, files by size, long bodies cut', async (t) => {
